@@ -1,0 +1,81 @@
+// Errors, limits and cancellation shared by every engine operation.
+//
+// The engine reports failures by throwing EngineError (or Cancelled); the
+// boundary layer catches them and turns each ErrorKind into its documented
+// SQLSTATE only after every C++ object involved has been destroyed.
+#pragma once
+
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+
+namespace draft_mode::engine {
+
+// Failure classes; each maps to one documented SQLSTATE at the boundary.
+enum class ErrorKind {
+    InvalidPatch,   // patch document malformed (not an array, unknown op, ...)
+    InvalidPointer, // JSON Pointer syntax error
+    PathNotFound,   // target or parent missing, bad index, non-container parent
+    TestFailed,     // a "test" operation did not match
+    LimitExceeded,  // depth, size or operation count over the configured limit
+    InvalidJson,    // text input that is not JSON (engine tools and tests only)
+};
+
+// An engine failure: a one-line message in Postgres style (lower case, no
+// trailing period) and a DETAIL that is a JSON object a program can parse.
+class EngineError : public std::runtime_error {
+  public:
+    EngineError(ErrorKind kind, const std::string &message, std::string detail_json)
+        : std::runtime_error(message), kind_(kind), detail_(std::move(detail_json))
+    {
+    }
+    ErrorKind kind() const { return kind_; }
+    const std::string &detail() const { return detail_; }
+
+  private:
+    ErrorKind kind_;
+    std::string detail_;
+};
+
+// Thrown when the interrupt check reports a pending cancel; the boundary then
+// lets Postgres raise its own cancel error.
+class Cancelled : public std::exception {
+  public:
+    const char *what() const noexcept override { return "operation cancelled"; }
+};
+
+// Resource limits; the boundary fills them from draft_mode.* settings.
+struct Limits {
+    std::size_t max_depth = 1000;
+    std::size_t max_operations = 10000;
+    std::size_t max_document_bytes = 64u * 1024u * 1024u;
+};
+
+// Polls for cancellation at safe points of long loops. The callback must not
+// throw or longjmp; it only reads a flag.
+class Interrupt {
+  public:
+    using Poll = bool (*)();
+    explicit Interrupt(Poll poll = nullptr) : poll_(poll) {}
+    // Call once per unit of work; checks the flag every 1024 calls.
+    void tick()
+    {
+        if (poll_ != nullptr && (++ticks_ & 1023u) == 0 && poll_())
+            throw Cancelled();
+    }
+
+  private:
+    Poll poll_;
+    unsigned ticks_ = 0;
+};
+
+// Context every engine operation receives.
+struct Context {
+    Limits limits;
+    Interrupt interrupt;
+};
+
+// Appends text as a JSON string literal (quoted, escaped) to out.
+void append_json_string(std::string &out, const std::string &text);
+
+} // namespace draft_mode::engine

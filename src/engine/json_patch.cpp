@@ -1,0 +1,438 @@
+// RFC 6902 JSON Patch and RFC 7396 JSON Merge Patch.
+//
+// The whole patch is validated before any operation runs, then operations are
+// applied in order to the caller's document. Every error names the index of
+// the failing operation, its op and path, and a machine-readable reason in a
+// JSON detail. Where nlohmann/json's own patch() is lenient (add under a
+// primitive or null parent, remove through a primitive, move into a child),
+// this implementation follows the RFC and fails.
+#include "json_patch.h"
+
+#include <algorithm>
+#include <optional>
+
+#include "json_pointer.h"
+
+namespace draft_mode::engine {
+
+namespace {
+
+enum class Op { Add, Remove, Replace, Move, Copy, Test };
+
+const char *op_name(Op op)
+{
+    switch (op) {
+    case Op::Add:
+        return "add";
+    case Op::Remove:
+        return "remove";
+    case Op::Replace:
+        return "replace";
+    case Op::Move:
+        return "move";
+    case Op::Copy:
+        return "copy";
+    case Op::Test:
+        return "test";
+    }
+    return "unknown";
+}
+
+// One validated operation; value points into the patch document.
+struct Operation {
+    Op op = Op::Test;
+    Pointer path;
+    Pointer from;
+    const Value *value = nullptr;
+};
+
+// Where an error happened, for messages and details.
+struct Site {
+    std::size_t index = 0;
+    const char *op = nullptr;       // null while the op itself is unknown
+    const std::string *path = nullptr; // pointer texts, when known
+    const std::string *from = nullptr;
+};
+
+// Builds an EngineError about operation site.index, e.g.
+//   location does not exist in patch operation 2 (copy from "/a" to "/b")
+// with a JSON detail naming the operation, its pointers, which pointer is at
+// fault ("path" or "from", when one is) and a machine-readable reason.
+EngineError operation_error(ErrorKind kind, const Site &site, const std::string &summary,
+                            const std::string &reason, const char *at_fault = nullptr)
+{
+    std::string message = summary + " in patch operation " + std::to_string(site.index);
+    std::string detail = "{\"operation\":" + std::to_string(site.index);
+    if (site.op != nullptr) {
+        message += " (";
+        message += site.op;
+        detail += ",\"op\":";
+        append_json_string(detail, site.op);
+    }
+    if (site.from != nullptr) {
+        message += " from ";
+        append_json_string(message, *site.from);
+        detail += ",\"from\":";
+        append_json_string(detail, *site.from);
+    }
+    if (site.path != nullptr) {
+        message += site.from != nullptr ? " to " : " at ";
+        append_json_string(message, *site.path);
+        detail += ",\"path\":";
+        append_json_string(detail, *site.path);
+    }
+    if (site.op != nullptr)
+        message += ")";
+    if (at_fault != nullptr) {
+        detail += ",\"pointer\":\"";
+        detail += at_fault;
+        detail += "\"";
+    }
+    detail += ",\"reason\":";
+    append_json_string(detail, reason);
+    detail += "}";
+    return EngineError(kind, message, detail);
+}
+
+// Reads a required string member of an operation object.
+const std::string &string_member(const Object &object, const char *name, const Site &site)
+{
+    const Value *member = object.find(name);
+    if (member == nullptr)
+        throw operation_error(ErrorKind::InvalidPatch, site,
+                              std::string("missing member \"") + name + "\"",
+                              std::string("missing_") + name);
+    if (member->kind() != Kind::String)
+        throw operation_error(ErrorKind::InvalidPatch, site,
+                              std::string("member \"") + name + "\" must be a string, not " +
+                                  kind_name(member->kind()),
+                              std::string(name) + "_not_string");
+    return member->as_string();
+}
+
+// Parses a pointer member, naming the operation in the error.
+Pointer pointer_member(const std::string &text, const char *name, const Site &site)
+{
+    try {
+        return Pointer::parse(text);
+    } catch (const EngineError &) {
+        const char *reason = text[0] != '/' ? "must_start_with_slash" : "bad_escape";
+        throw operation_error(ErrorKind::InvalidPointer, site,
+                              std::string("invalid JSON pointer in member \"") + name + "\"",
+                              reason, name);
+    }
+}
+
+std::optional<Op> parse_op(const std::string &name)
+{
+    if (name == "add")
+        return Op::Add;
+    if (name == "remove")
+        return Op::Remove;
+    if (name == "replace")
+        return Op::Replace;
+    if (name == "move")
+        return Op::Move;
+    if (name == "copy")
+        return Op::Copy;
+    if (name == "test")
+        return Op::Test;
+    return std::nullopt;
+}
+
+// Validates the patch document and returns its operations.
+std::vector<Operation> parse_patch(const Value &patch, const Limits &limits)
+{
+    if (!patch.is_array())
+        throw EngineError(ErrorKind::InvalidPatch,
+                          std::string("patch must be a JSON array, not ") + kind_name(patch.kind()),
+                          "{\"reason\":\"patch_not_array\"}");
+    const Array &items = patch.as_array();
+    if (items.size() > limits.max_operations)
+        throw EngineError(ErrorKind::LimitExceeded,
+                          "patch has " + std::to_string(items.size()) +
+                              " operations, more than the limit of " +
+                              std::to_string(limits.max_operations),
+                          "{\"limit\":\"max_operations\",\"value\":" +
+                              std::to_string(limits.max_operations) + "}");
+    std::vector<Operation> operations;
+    operations.reserve(items.size());
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        Site site;
+        site.index = i;
+        if (!items[i].is_object())
+            throw operation_error(ErrorKind::InvalidPatch, site,
+                                  std::string("operation must be a JSON object, not ") +
+                                      kind_name(items[i].kind()),
+                                  "operation_not_object");
+        const Object &object = items[i].as_object();
+        const std::string &op_text = string_member(object, "op", site);
+        auto op = parse_op(op_text);
+        if (!op) {
+            std::string summary = "unknown op ";
+            append_json_string(summary, op_text);
+            throw operation_error(ErrorKind::InvalidPatch, site, summary, "unknown_op");
+        }
+        site.op = op_name(*op);
+        Operation operation;
+        operation.op = *op;
+        const std::string &path_text = string_member(object, "path", site);
+        site.path = &path_text;
+        if (*op == Op::Move || *op == Op::Copy)
+            site.from = &string_member(object, "from", site);
+        operation.path = pointer_member(path_text, "path", site);
+        if (site.from != nullptr)
+            operation.from = pointer_member(*site.from, "from", site);
+        if (*op == Op::Add || *op == Op::Replace || *op == Op::Test) {
+            operation.value = object.find("value");
+            if (operation.value == nullptr)
+                throw operation_error(ErrorKind::InvalidPatch, site, "missing member \"value\"",
+                                      "missing_value");
+        }
+        operations.push_back(std::move(operation));
+    }
+    return operations;
+}
+
+// Applies validated operations to one document.
+class Patcher {
+  public:
+    Patcher(Value &document, Context &context) : document_(document), context_(context) {}
+
+    void apply(const Operation &operation, const Site &site)
+    {
+        site_ = &site;
+        switch (operation.op) {
+        case Op::Add:
+            check_growth(operation.path, *operation.value, replaced_by_add(operation.path));
+            add(operation.path, Value(*operation.value), "path");
+            break;
+        case Op::Remove: {
+            Value removed = remove(operation.path, "path");
+            if (size_ != 0)
+                size_ -= std::min(size_, approximate_size(removed));
+            break;
+        }
+        case Op::Replace: {
+            Value *replaced = target(operation.path, "path");
+            check_growth(operation.path, *operation.value, replaced);
+            *replaced = *operation.value;
+            break;
+        }
+        case Op::Move: {
+            const Value &moved = *target(operation.from, "from");
+            if (operation.from.tokens == operation.path.tokens)
+                break;
+            if (operation.from.is_proper_prefix_of(operation.path))
+                throw operation_error(ErrorKind::InvalidPatch, site,
+                                      "cannot move a value into one of its own children",
+                                      "move_into_child");
+            check_depth(operation.path, moved);
+            add(operation.path, remove(operation.from, "from"), "path");
+            break;
+        }
+        case Op::Copy: {
+            Value copied = *target(operation.from, "from");
+            check_growth(operation.path, copied, replaced_by_add(operation.path));
+            add(operation.path, std::move(copied), "path");
+            break;
+        }
+        case Op::Test:
+            if (!json_equal(*target(operation.path, "path"), *operation.value))
+                throw operation_error(ErrorKind::TestFailed, site, "test failed", "value_differs");
+            break;
+        }
+    }
+
+  private:
+    // Error about pointer `which` ("path" or "from") of the current operation.
+    EngineError not_found(const char *which, const char *reason)
+    {
+        const char *summary = std::string(reason) == "parent_not_container"
+                                  ? "location is inside a scalar value"
+                                  : "location does not exist";
+        return operation_error(ErrorKind::PathNotFound, *site_, summary, reason, which);
+    }
+
+    // Resolves one token inside container, or throws with the reason.
+    Value *step(Value &container, const std::string &token, const char *which)
+    {
+        if (container.is_object()) {
+            Value *child = container.as_object().find(token);
+            if (child == nullptr)
+                throw not_found(which, "member_not_found");
+            return child;
+        }
+        if (container.is_array()) {
+            Array &items = container.as_array();
+            auto index = parse_array_index(token);
+            if (!index)
+                throw not_found(which, "invalid_index");
+            if (*index >= items.size())
+                throw not_found(which, "index_out_of_range");
+            return &items[*index];
+        }
+        throw not_found(which, "parent_not_container");
+    }
+
+    // The container holding the pointer's last token.
+    Value &parent(const Pointer &pointer, const char *which)
+    {
+        Value *current = &document_;
+        for (std::size_t i = 0; i + 1 < pointer.tokens.size(); ++i)
+            current = step(*current, pointer.tokens[i], which);
+        return *current;
+    }
+
+    // The existing value a pointer refers to.
+    Value *target(const Pointer &pointer, const char *which)
+    {
+        if (pointer.tokens.empty())
+            return &document_;
+        return step(parent(pointer, which), pointer.tokens.back(), which);
+    }
+
+    void add(const Pointer &pointer, Value value, const char *which)
+    {
+        if (pointer.tokens.empty()) {
+            document_ = std::move(value);
+            return;
+        }
+        Value &container = parent(pointer, which);
+        const std::string &token = pointer.tokens.back();
+        if (container.is_object()) {
+            container.as_object().set(token, std::move(value));
+        } else if (container.is_array()) {
+            Array &items = container.as_array();
+            if (token == "-") {
+                items.push_back(std::move(value));
+                return;
+            }
+            auto index = parse_array_index(token);
+            if (!index)
+                throw not_found(which, "invalid_index");
+            if (*index > items.size())
+                throw not_found(which, "index_out_of_range");
+            items.insert(items.begin() + static_cast<std::ptrdiff_t>(*index), std::move(value));
+        } else {
+            throw not_found(which, "parent_not_container");
+        }
+    }
+
+    // Removes the value at pointer and returns it.
+    Value remove(const Pointer &pointer, const char *which)
+    {
+        if (pointer.tokens.empty())
+            throw operation_error(ErrorKind::InvalidPatch, *site_,
+                                  "cannot remove the whole document", "remove_root");
+        Value &container = parent(pointer, which);
+        Value *removed = step(container, pointer.tokens.back(), which);
+        Value taken = std::move(*removed);
+        if (container.is_object())
+            container.as_object().erase(pointer.tokens.back());
+        else
+            container.as_array().erase(container.as_array().begin() +
+                                       (removed - container.as_array().data()));
+        return taken;
+    }
+
+    // Refuses a value that would nest deeper than the depth limit.
+    void check_depth(const Pointer &pointer, const Value &value)
+    {
+        std::size_t limit = context_.limits.max_depth;
+        if (pointer.tokens.size() + depth(value) > limit)
+            throw operation_error(ErrorKind::LimitExceeded, *site_,
+                                  "result would nest deeper than the limit of " +
+                                      std::to_string(limit) + " levels",
+                                  "max_depth");
+    }
+
+    // Checks depth and keeps a running estimate of the document's size, so
+    // that repeated copies cannot grow it past the size limit. replaced is
+    // the value the new one takes the place of, if any (an array insert
+    // replaces nothing, an object member or the root may be replaced).
+    void check_growth(const Pointer &pointer, const Value &value, const Value *replaced)
+    {
+        check_depth(pointer, value);
+        if (size_ == 0)
+            size_ = approximate_size(document_);
+        if (replaced != nullptr)
+            size_ -= std::min(size_, approximate_size(*replaced));
+        size_ += approximate_size(value);
+        if (size_ > context_.limits.max_document_bytes)
+            throw operation_error(ErrorKind::LimitExceeded, *site_,
+                                  "result would exceed the document size limit of " +
+                                      std::to_string(context_.limits.max_document_bytes) +
+                                      " bytes",
+                                  "max_document_bytes");
+    }
+
+    // The value an "add" at pointer would take the place of: the whole
+    // document, or an existing object member; never an array element (an
+    // add there inserts and shifts).
+    const Value *replaced_by_add(const Pointer &pointer)
+    {
+        if (pointer.tokens.empty())
+            return &document_;
+        Pointer parent_pointer;
+        parent_pointer.tokens.assign(pointer.tokens.begin(), pointer.tokens.end() - 1);
+        const Value *container = find(document_, parent_pointer);
+        if (container == nullptr || !container->is_object())
+            return nullptr;
+        return container->as_object().find(pointer.tokens.back());
+    }
+
+    Value &document_;
+    Context &context_;
+    const Site *site_ = nullptr;
+    std::size_t size_ = 0; // estimated size of the document; 0 until needed
+};
+
+// RFC 7396 MergePatch(target, patch), merging into target in place.
+void merge_into(Value &target, const Value &patch, Context &context)
+{
+    context.interrupt.tick();
+    if (!patch.is_object()) {
+        target = patch;
+        return;
+    }
+    if (!target.is_object())
+        target = Value::object();
+    Object &members = target.as_object();
+    for (const Member &member : patch.as_object().members()) {
+        if (member.second.is_null()) {
+            members.erase(member.first);
+            continue;
+        }
+        Value *child = members.find(member.first);
+        if (child == nullptr)
+            child = &members.set(member.first, Value());
+        merge_into(*child, member.second, context);
+    }
+}
+
+} // namespace
+
+void apply_patch(Value &document, const Value &patch, Context &context)
+{
+    std::vector<Operation> operations = parse_patch(patch, context.limits);
+    Patcher patcher(document, context);
+    for (std::size_t i = 0; i < operations.size(); ++i) {
+        context.interrupt.tick();
+        const Object &source = patch.as_array()[i].as_object();
+        Site site;
+        site.index = i;
+        site.op = op_name(operations[i].op);
+        site.path = &source.find("path")->as_string();
+        if (operations[i].op == Op::Move || operations[i].op == Op::Copy)
+            site.from = &source.find("from")->as_string();
+        patcher.apply(operations[i], site);
+    }
+}
+
+void apply_merge_patch(Value &document, const Value &patch, Context &context)
+{
+    merge_into(document, patch, context);
+}
+
+} // namespace draft_mode::engine

@@ -1,0 +1,18 @@
+// RFC 6902 JSON Patch and RFC 7396 JSON Merge Patch.
+#pragma once
+
+#include "engine_error.h"
+#include "json_value.h"
+
+namespace draft_mode::engine {
+
+// Applies an RFC 6902 patch to document, in place. Atomic from the caller's
+// point of view: on any error EngineError is thrown and the caller must
+// discard the document (it may be partly changed). Errors name the index of
+// the failing operation and its path in both message and detail.
+void apply_patch(Value &document, const Value &patch, Context &context);
+
+// Merges patch into document in place, as RFC 7396 defines.
+void apply_merge_patch(Value &document, const Value &patch, Context &context);
+
+} // namespace draft_mode::engine

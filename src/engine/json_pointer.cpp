@@ -1,0 +1,112 @@
+// JSON Pointer (RFC 6901).
+#include "json_pointer.h"
+
+#include "engine_error.h"
+
+namespace draft_mode::engine {
+
+Pointer Pointer::parse(std::string_view text)
+{
+    Pointer pointer;
+    if (text.empty())
+        return pointer;
+    auto invalid = [&](const char *reason) {
+        std::string detail = "{\"pointer\":";
+        append_json_string(detail, std::string(text));
+        detail += ",\"reason\":\"";
+        detail += reason;
+        detail += "\"}";
+        std::string message = "invalid JSON pointer ";
+        append_json_string(message, std::string(text));
+        return EngineError(ErrorKind::InvalidPointer, message, detail);
+    };
+    if (text[0] != '/')
+        throw invalid("must_start_with_slash");
+    std::string token;
+    for (std::size_t i = 1; i <= text.size(); ++i) {
+        if (i == text.size() || text[i] == '/') {
+            pointer.tokens.push_back(std::move(token));
+            token.clear();
+        } else if (text[i] == '~') {
+            if (i + 1 < text.size() && (text[i + 1] == '0' || text[i + 1] == '1')) {
+                token += text[i + 1] == '0' ? '~' : '/';
+                ++i;
+            } else {
+                throw invalid("bad_escape");
+            }
+        } else {
+            token += text[i];
+        }
+    }
+    return pointer;
+}
+
+std::string Pointer::to_string() const
+{
+    std::string out;
+    for (const std::string &token : tokens) {
+        out += '/';
+        for (char c : token) {
+            if (c == '~')
+                out += "~0";
+            else if (c == '/')
+                out += "~1";
+            else
+                out += c;
+        }
+    }
+    return out;
+}
+
+bool Pointer::is_proper_prefix_of(const Pointer &other) const
+{
+    if (tokens.size() >= other.tokens.size())
+        return false;
+    for (std::size_t i = 0; i < tokens.size(); ++i)
+        if (tokens[i] != other.tokens[i])
+            return false;
+    return true;
+}
+
+Pointer Pointer::child(std::string token) const
+{
+    Pointer result = *this;
+    result.tokens.push_back(std::move(token));
+    return result;
+}
+
+Pointer Pointer::child(std::size_t index) const { return child(std::to_string(index)); }
+
+std::optional<std::size_t> parse_array_index(std::string_view token)
+{
+    if (token.empty() || token.size() > 18 || (token.size() > 1 && token[0] == '0'))
+        return std::nullopt;
+    std::size_t index = 0;
+    for (char c : token) {
+        if (c < '0' || c > '9')
+            return std::nullopt;
+        index = index * 10 + static_cast<std::size_t>(c - '0');
+    }
+    return index;
+}
+
+const Value *find(const Value &document, const Pointer &pointer)
+{
+    const Value *current = &document;
+    for (const std::string &token : pointer.tokens) {
+        if (current->is_object()) {
+            current = current->as_object().find(token);
+        } else if (current->is_array()) {
+            auto index = parse_array_index(token);
+            const Array &items = current->as_array();
+            current = index && *index < items.size() ? &items[*index] : nullptr;
+        } else {
+            current = nullptr;
+        }
+        if (current == nullptr)
+            return nullptr;
+    }
+    return current;
+}
+
+} // namespace draft_mode::engine

@@ -1,0 +1,38 @@
+// JSON Pointer (RFC 6901): parsing, formatting and lookup.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "json_value.h"
+
+namespace draft_mode::engine {
+
+// A parsed pointer: its reference tokens, unescaped (~1 -> /, ~0 -> ~).
+// The empty pointer "" (the whole document) has no tokens.
+struct Pointer {
+    std::vector<std::string> tokens;
+
+    // Parses pointer text; throws EngineError(InvalidPointer) on bad syntax
+    // (text not starting with '/', '~' not followed by 0 or 1).
+    static Pointer parse(std::string_view text);
+    // The pointer text, with ~ and / escaped.
+    std::string to_string() const;
+    // True when this pointer is a proper prefix of other.
+    bool is_proper_prefix_of(const Pointer &other) const;
+    // The pointer with one more token appended.
+    Pointer child(std::string token) const;
+    Pointer child(std::size_t index) const;
+};
+
+// Parses an array index token: digits only, no leading zero, no sign.
+// Returns nullopt for anything else (including "-" and overflow).
+std::optional<std::size_t> parse_array_index(std::string_view token);
+
+// Finds the value a pointer refers to, or nullptr when any token is missing,
+// an index is invalid, or a token walks into a scalar.
+const Value *find(const Value &document, const Pointer &pointer);
+
+} // namespace draft_mode::engine
