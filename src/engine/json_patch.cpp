@@ -153,7 +153,7 @@ std::vector<Operation> parse_patch(const Value &patch, const Limits &limits)
                           "patch has " + std::to_string(items.size()) +
                               " operations, more than the limit of " +
                               std::to_string(limits.max_operations),
-                          "{\"limit\":\"max_operations\",\"value\":" +
+                          "{\"limit\":\"max_patch_operations\",\"value\":" +
                               std::to_string(limits.max_operations) + "}");
     std::vector<Operation> operations;
     operations.reserve(items.size());
@@ -171,7 +171,11 @@ std::vector<Operation> parse_patch(const Value &patch, const Limits &limits)
         if (!op) {
             std::string summary = "unknown op ";
             append_json_string(summary, op_text);
-            throw operation_error(ErrorKind::InvalidPatch, site, summary, "unknown_op");
+            std::string detail = "{\"operation\":" + std::to_string(i) + ",\"op\":";
+            append_json_string(detail, op_text);
+            detail += ",\"reason\":\"unknown_op\"}";
+            throw EngineError(ErrorKind::InvalidPatch,
+                              summary + " in patch operation " + std::to_string(i), detail);
         }
         site.op = op_name(*op);
         Operation operation;
@@ -364,7 +368,7 @@ class Patcher {
                                   "result would exceed the document size limit of " +
                                       std::to_string(context_.limits.max_document_bytes) +
                                       " bytes",
-                                  "max_document_bytes");
+                                  "max_document_size");
     }
 
     // The value an "add" at pointer would take the place of: the whole

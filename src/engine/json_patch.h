@@ -6,6 +6,11 @@
 
 namespace draft_mode::engine {
 
+// How much deeper than the document a patch nests: an operation's value sits
+// inside the patch array and the operation object. A patch may be this much
+// deeper than max_depth (so every diff of documents within it applies).
+constexpr std::size_t patch_value_depth = 2;
+
 // Applies an RFC 6902 patch to document, in place. Atomic from the caller's
 // point of view: on any error EngineError is thrown and the caller must
 // discard the document (it may be partly changed). Errors name the index of

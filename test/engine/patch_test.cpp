@@ -587,10 +587,10 @@ TEST(PatchLimits, MaxOperations)
     const std::string test_op = R"({"op":"test","path":"","value":{}})";
     EXPECT_EQ(patched("{}", repeated(test_op, 3), limits), "{}");
     expect_failure("{}", repeated(test_op, 4), ErrorKind::LimitExceeded,
-                   {{"limit", "max_operations"}, {"value", "3"}}, limits);
+                   {{"limit", "max_patch_operations"}, {"value", "3"}}, limits);
     // The default limit also applies.
     expect_failure("{}", repeated(test_op, Limits().max_operations + 1), ErrorKind::LimitExceeded,
-                   {{"limit", "max_operations"}});
+                   {{"limit", "max_patch_operations"}});
 }
 
 TEST(PatchLimits, MaxDepth)
@@ -627,7 +627,7 @@ TEST(PatchLimits, SelfCopiesStopAtMaxDocumentBytes)
     Failure failure = failure_of(R"(["0123456789abcdef0123456789abcdef"])", patch, limits);
     ASSERT_TRUE(failure.threw);
     EXPECT_EQ(failure.kind, ErrorKind::LimitExceeded) << failure.message;
-    EXPECT_EQ(field(failure, "reason"), "max_document_bytes");
+    EXPECT_EQ(field(failure, "reason"), "max_document_size");
     EXPECT_EQ(field(failure, "op"), "copy");
     const std::string operation = field(failure, "operation");
     EXPECT_GT(std::stoi(operation), 5) << "the limit tripped too early";
@@ -642,9 +642,9 @@ TEST(PatchLimits, SingleLargeValueOverMaxDocumentBytes)
     const std::string document = R"({"s":")" + big + R"("})";
     EXPECT_NO_THROW(patched(document, R"([{"op":"add","path":"/n","value":1}])", limits));
     expect_failure(document, R"([{"op":"copy","from":"/s","path":"/t"}])", ErrorKind::LimitExceeded,
-                   {{"reason", "max_document_bytes"}}, limits);
+                   {{"reason", "max_document_size"}}, limits);
     expect_failure("{}", R"([{"op":"add","path":"/t","value":")" + big + big + R"("}])",
-                   ErrorKind::LimitExceeded, {{"reason", "max_document_bytes"}}, limits);
+                   ErrorKind::LimitExceeded, {{"reason", "max_document_size"}}, limits);
 }
 
 // The size limit is about the result: replacing a value, or removing one and
