@@ -1,0 +1,79 @@
+-- A build-mode session with draft_mode, run by scripts/demo (psql -e echoes each statement).
+\set ON_ERROR_STOP on
+\pset footer off
+CREATE EXTENSION IF NOT EXISTS draft_mode;
+
+-- 1. The JSON engine: exact numbers, strict RFC 6902, RFC 7396, diff.
+SELECT draft_mode.jsonb_patch(
+    '{"title": "Summer sale", "items": [{"sku": "A", "price": 19.90}], "stock": 12345678901234567890123}',
+    '[{"op": "test", "path": "/items/0/sku", "value": "A"},
+      {"op": "replace", "path": "/items/0/price", "value": 17.50},
+      {"op": "add", "path": "/items/-", "value": {"sku": "B", "price": 0.1000000000000000000001}}]')
+    AS patched;
+SELECT draft_mode.jsonb_merge_patch('{"a": "b", "c": {"d": "e", "f": "g"}}', '{"a": "z", "c": {"f": null}}')
+    AS merged;
+SELECT draft_mode.jsonb_diff('{"items": ["a", "b", "c", "d"]}', '{"items": ["a", "b", "new", "c", "d"]}')
+    AS one_insertion_one_operation;
+
+-- A patch that adds under a scalar fails as RFC 6902 says, with a parseable DETAIL.
+\set ON_ERROR_STOP off
+SELECT draft_mode.jsonb_patch('{"title": "x"}', '[{"op": "add", "path": "/title/sub", "value": 1}]');
+\set ON_ERROR_STOP on
+
+-- 2. A section of the storefront: created, published at version 1.
+SET draft_mode.actor = 'setup-script';
+SELECT * FROM draft_mode.create_section('acme', 'home/hero',
+    '{"title": "Welcome", "subtitle": "Fresh arrivals", "cta": {"label": "Shop now", "href": "/new"}}',
+    section_type => 'hero');
+
+-- A validator for hero sections: a title is required and short.
+CREATE FUNCTION public.hero_errors(content jsonb) RETURNS text[] LANGUAGE sql AS $$
+    SELECT array_remove(ARRAY[
+        CASE WHEN coalesce(content ->> 'title', '') = '' THEN 'title is required' END,
+        CASE WHEN length(content ->> 'title') > 40 THEN 'title is longer than 40 characters' END], NULL)
+$$;
+SELECT draft_mode.set_validator('hero', 'public.hero_errors(jsonb)');
+
+-- 3. Two editors (Alice, and an AI agent) both read version 1.
+SELECT content, version FROM draft_mode.get_section('acme', 'home/hero');
+
+-- Alice sends a small patch, not the whole document: version 2.
+SET draft_mode.actor = 'alice';
+SELECT * FROM draft_mode.patch_draft('acme', 'home/hero',
+    '[{"op": "replace", "path": "/title", "value": "Summer is here"}]', expected_version => 1);
+
+-- The agent still thinks it is at version 1: its write is refused, nothing is lost.
+-- The error is PT409 (PostgREST answers HTTP 409) with the current version in DETAIL.
+SET draft_mode.actor = 'agent';
+\set ON_ERROR_STOP off
+SELECT * FROM draft_mode.merge_draft('acme', 'home/hero', '{"subtitle": "Up to 50% off"}', expected_version => 1);
+\set ON_ERROR_STOP on
+-- It re-reads and retries against version 2.
+SELECT * FROM draft_mode.merge_draft('acme', 'home/hero', '{"subtitle": "Up to 50% off"}', expected_version => 2);
+
+-- Customers still see version 1; the editors preview the draft.
+SELECT content FROM draft_mode.get_section('acme', 'home/hero', mode => 'published');
+SELECT content, version, has_draft FROM draft_mode.get_section('acme', 'home/hero', mode => 'draft');
+
+-- 4. Alice undoes the agent's change (server-side undo: version 4), then clears the title by mistake.
+SET draft_mode.actor = 'alice';
+SELECT * FROM draft_mode.undo('acme', 'home/hero', expected_version => 3);
+SELECT * FROM draft_mode.patch_draft('acme', 'home/hero',
+    '[{"op": "replace", "path": "/title", "value": ""}]', expected_version => 4);
+
+-- 5. Validation: publish refuses the invalid draft (DM103) and lists every error.
+SELECT draft_mode.validate('acme', 'home/hero') AS errors;
+\set ON_ERROR_STOP off
+SELECT * FROM draft_mode.publish('acme', 'home/hero');
+\set ON_ERROR_STOP on
+SELECT * FROM draft_mode.undo('acme', 'home/hero', expected_version => 5);
+SELECT * FROM draft_mode.publish('acme', 'home/hero');
+SELECT content, published_version FROM draft_mode.get_section('acme', 'home/hero', mode => 'published');
+
+-- 6. A draft nobody wants: discard goes back to the published content (it stays in history).
+SELECT * FROM draft_mode.save_draft('acme', 'home/hero', '{"title": "Oops"}', expected_version => 7);
+SELECT * FROM draft_mode.discard('acme', 'home/hero');
+
+-- 7. History: who changed what, as small patches; any version can be rebuilt.
+SELECT version, kind, actor, forward_patch FROM draft_mode.history('acme', 'home/hero') ORDER BY version;
+SELECT draft_mode.content_at('acme', 'home/hero', 8) AS discarded_draft;

@@ -1,0 +1,407 @@
+-- draft_mode 0.1.0: exact RFC 6902 / RFC 7396 JSON functions on jsonb.
+\echo Use "CREATE EXTENSION draft_mode" to load this file. \quit
+
+-- Applies an RFC 6902 JSON Patch; atomic: any failing operation raises an
+-- error and nothing is applied.
+CREATE FUNCTION draft_mode.jsonb_patch(doc pg_catalog.jsonb, patch pg_catalog.jsonb)
+RETURNS pg_catalog.jsonb
+AS 'MODULE_PATHNAME', 'draft_mode_jsonb_patch'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION draft_mode.jsonb_patch(pg_catalog.jsonb, pg_catalog.jsonb) IS
+'Applies an RFC 6902 JSON Patch to doc; every operation succeeds or the call fails';
+
+-- Applies an RFC 7396 JSON Merge Patch.
+CREATE FUNCTION draft_mode.jsonb_merge_patch(doc pg_catalog.jsonb, patch pg_catalog.jsonb)
+RETURNS pg_catalog.jsonb
+AS 'MODULE_PATHNAME', 'draft_mode_jsonb_merge_patch'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION draft_mode.jsonb_merge_patch(pg_catalog.jsonb, pg_catalog.jsonb) IS
+'Applies an RFC 7396 JSON Merge Patch to doc';
+
+-- Generates an RFC 6902 patch p such that jsonb_patch(source, p) = target.
+CREATE FUNCTION draft_mode.jsonb_diff(source pg_catalog.jsonb, target pg_catalog.jsonb)
+RETURNS pg_catalog.jsonb
+AS 'MODULE_PATHNAME', 'draft_mode_jsonb_diff'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION draft_mode.jsonb_diff(pg_catalog.jsonb, pg_catalog.jsonb) IS
+'Returns an RFC 6902 patch that turns source into target';
+
+-- Reads the value at an RFC 6901 JSON Pointer; NULL when it does not exist.
+CREATE FUNCTION draft_mode.jsonb_pointer_get(doc pg_catalog.jsonb, pointer pg_catalog.text)
+RETURNS pg_catalog.jsonb
+AS 'MODULE_PATHNAME', 'draft_mode_jsonb_pointer_get'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION draft_mode.jsonb_pointer_get(pg_catalog.jsonb, pg_catalog.text) IS
+'Returns the value at an RFC 6901 JSON Pointer in doc, or NULL when there is none';
+
+------------------------------------------------------------------------------
+-- The section store.
+--
+-- A section's "working content" is its draft when it has one, else its
+-- published content. Every change adds one to the section's version and one
+-- row to history, with the RFC 6902 patches between the working content
+-- before and after the change, and a full snapshot every
+-- draft_mode.snapshot_interval versions (and at creation), so any version can
+-- be rebuilt from the nearest snapshot plus a few patches. The tenant leads
+-- every key, so each table can be distributed by tenant.
+------------------------------------------------------------------------------
+
+CREATE TABLE draft_mode.sections (
+    tenant pg_catalog.text NOT NULL,
+    section pg_catalog.text NOT NULL,
+    section_type pg_catalog.text,
+    version pg_catalog.int8 NOT NULL,
+    published_content pg_catalog.jsonb NOT NULL,
+    published_version pg_catalog.int8 NOT NULL,
+    published_at pg_catalog.timestamptz NOT NULL,
+    draft_content pg_catalog.jsonb,
+    draft_updated_at pg_catalog.timestamptz,
+    undo_versions pg_catalog.int8[] NOT NULL DEFAULT '{}',
+    redo_versions pg_catalog.int8[] NOT NULL DEFAULT '{}',
+    created_at pg_catalog.timestamptz NOT NULL,
+    updated_at pg_catalog.timestamptz NOT NULL,
+    updated_by pg_catalog.text,
+    PRIMARY KEY (tenant, section),
+    CHECK (version >= 1 AND published_version BETWEEN 1 AND version),
+    CHECK ((draft_content IS NULL) = (draft_updated_at IS NULL))
+);
+
+COMMENT ON TABLE draft_mode.sections IS
+'One row per section: published content, the draft (if any), the version (compare-and-swap token) and the undo/redo stacks';
+
+CREATE TABLE draft_mode.history (
+    tenant pg_catalog.text NOT NULL,
+    section pg_catalog.text NOT NULL,
+    version pg_catalog.int8 NOT NULL,
+    kind pg_catalog.text NOT NULL,
+    actor pg_catalog.text,
+    created_at pg_catalog.timestamptz NOT NULL,
+    forward_patch pg_catalog.jsonb NOT NULL,
+    inverse_patch pg_catalog.jsonb NOT NULL,
+    snapshot pg_catalog.jsonb,
+    PRIMARY KEY (tenant, section, version),
+    FOREIGN KEY (tenant, section) REFERENCES draft_mode.sections ON DELETE CASCADE,
+    CHECK (kind IN ('create', 'save', 'patch', 'merge', 'publish', 'discard', 'restore',
+                    'undo', 'redo'))
+);
+
+COMMENT ON TABLE draft_mode.history IS
+'One row per change of a section: RFC 6902 patches from the previous working content (forward) and back (inverse), and periodic snapshots';
+
+CREATE TABLE draft_mode.validators (
+    section_type pg_catalog.text PRIMARY KEY,
+    validator pg_catalog.regprocedure NOT NULL
+);
+
+COMMENT ON TABLE draft_mode.validators IS
+'The validation function of each section type: validator(content jsonb) returns text[] of errors';
+
+-- What every store operation returns.
+CREATE TYPE draft_mode.change AS (
+    tenant pg_catalog.text,
+    section pg_catalog.text,
+    version pg_catalog.int8,
+    kind pg_catalog.text,
+    changed pg_catalog.bool,
+    has_draft pg_catalog.bool,
+    published_version pg_catalog.int8
+);
+
+COMMENT ON TYPE draft_mode.change IS
+'Result of a store operation: the section''s version after it (use it as the next expected_version), what was done, and whether anything changed';
+
+-- The actor recorded on history rows: draft_mode.actor, else the "sub" claim
+-- of PostgREST's request.jwt.claims, else the current role. Never an argument.
+CREATE FUNCTION draft_mode.current_actor()
+RETURNS pg_catalog.text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog
+AS $$
+    SELECT coalesce(
+        nullif(current_setting('draft_mode.actor', true), ''),
+        nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub',
+        current_user::text)
+$$;
+
+-- Calls a validator by OID (never resolved by name), with EXECUTE checked.
+CREATE FUNCTION draft_mode.call_validator(validator pg_catalog.regprocedure,
+                                          content pg_catalog.jsonb)
+RETURNS pg_catalog.text[]
+AS 'MODULE_PATHNAME', 'draft_mode_call_validator'
+LANGUAGE C STABLE STRICT;
+
+-- The errors the section type's validator reports for content ('{}' when the
+-- type has no validator).
+CREATE FUNCTION draft_mode.validation_errors(section_type pg_catalog.text, content pg_catalog.jsonb)
+RETURNS pg_catalog.text[]
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce((SELECT draft_mode.call_validator(v.validator, content)
+                       FROM draft_mode.validators AS v
+                      WHERE v.section_type = validation_errors.section_type), '{}')
+$$;
+
+-- Registers the validator of a section type: a function (content jsonb)
+-- returning text[], one message per error (empty or NULL when valid).
+CREATE FUNCTION draft_mode.set_validator(section_type pg_catalog.text,
+                                         validator pg_catalog.regprocedure)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_proc AS p WHERE p.oid = validator
+                      AND p.pronargs = 1 AND p.proargtypes[0] = 'jsonb'::regtype
+                      AND p.prorettype = 'text[]'::regtype AND p.prokind = 'f') THEN
+        RAISE EXCEPTION 'function % is not a validator', validator
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = json_build_object('validator', validator::text)::text,
+                  HINT = 'A validator takes (content jsonb) and returns text[].';
+    END IF;
+    INSERT INTO draft_mode.validators AS v (section_type, validator)
+    VALUES (set_validator.section_type, set_validator.validator)
+    ON CONFLICT ON CONSTRAINT validators_pkey DO UPDATE SET validator = excluded.validator;
+END
+$$;
+
+-- Removes a section type's validator; true when there was one.
+CREATE FUNCTION draft_mode.remove_validator(section_type pg_catalog.text)
+RETURNS pg_catalog.bool
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH removed AS (
+        DELETE FROM draft_mode.validators AS v WHERE v.section_type = remove_validator.section_type
+        RETURNING 1)
+    SELECT count(*) > 0 FROM removed
+$$;
+
+-- Creates a section; content becomes published version 1.
+CREATE FUNCTION draft_mode.create_section(tenant pg_catalog.text, section pg_catalog.text,
+                                          content pg_catalog.jsonb,
+                                          section_type pg_catalog.text DEFAULT NULL)
+RETURNS draft_mode.change
+AS 'MODULE_PATHNAME', 'draft_mode_create_section'
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+-- Reads a section: mode 'draft' gives the draft, or the published content
+-- when there is no draft; mode 'published' what customers see.
+CREATE FUNCTION draft_mode.get_section(tenant pg_catalog.text, section pg_catalog.text,
+                                       mode pg_catalog.text DEFAULT 'draft',
+                                       OUT content pg_catalog.jsonb, OUT version pg_catalog.int8,
+                                       OUT has_draft pg_catalog.bool,
+                                       OUT published_version pg_catalog.int8,
+                                       OUT section_type pg_catalog.text,
+                                       OUT updated_at pg_catalog.timestamptz,
+                                       OUT updated_by pg_catalog.text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF mode IS NULL OR mode NOT IN ('draft', 'published') THEN
+        RAISE EXCEPTION 'invalid mode "%"', mode
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = '{"argument":"mode","allowed":["draft","published"]}',
+                  HINT = 'Use mode => ''draft'' or mode => ''published''.';
+    END IF;
+    SELECT CASE WHEN mode = 'draft' THEN coalesce(s.draft_content, s.published_content)
+                ELSE s.published_content END,
+           s.version, s.draft_content IS NOT NULL, s.published_version, s.section_type,
+           s.updated_at, s.updated_by
+      INTO content, version, has_draft, published_version, section_type, updated_at, updated_by
+      FROM draft_mode.sections AS s
+     WHERE s.tenant = get_section.tenant AND s.section = get_section.section;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'section "%" of tenant "%" does not exist', section, tenant
+            USING ERRCODE = 'DM101', DETAIL = '{"reason":"section_not_found"}',
+                  HINT = 'Create it with draft_mode.create_section().';
+    END IF;
+END
+$$;
+
+-- Published content only: what customers see.
+CREATE VIEW draft_mode.published_sections AS
+SELECT tenant, section, section_type, published_content AS content, published_version,
+       published_at
+  FROM draft_mode.sections;
+
+-- Replaces the draft with content (compare-and-swap on expected_version).
+CREATE FUNCTION draft_mode.save_draft(tenant pg_catalog.text, section pg_catalog.text,
+                                      content pg_catalog.jsonb, expected_version pg_catalog.int8)
+RETURNS draft_mode.change
+AS 'MODULE_PATHNAME', 'draft_mode_save_draft'
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+-- Applies an RFC 6902 patch to the draft (compare-and-swap).
+CREATE FUNCTION draft_mode.patch_draft(tenant pg_catalog.text, section pg_catalog.text,
+                                       patch pg_catalog.jsonb, expected_version pg_catalog.int8)
+RETURNS draft_mode.change
+AS 'MODULE_PATHNAME', 'draft_mode_patch_draft'
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+-- Applies an RFC 7396 merge patch to the draft (compare-and-swap).
+CREATE FUNCTION draft_mode.merge_draft(tenant pg_catalog.text, section pg_catalog.text,
+                                       merge_patch pg_catalog.jsonb,
+                                       expected_version pg_catalog.int8)
+RETURNS draft_mode.change
+AS 'MODULE_PATHNAME', 'draft_mode_merge_draft'
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+-- Publishes the draft after validating it; without a draft, changes nothing
+-- (changed = false).
+CREATE FUNCTION draft_mode.publish(tenant pg_catalog.text, section pg_catalog.text,
+                                   expected_version pg_catalog.int8 DEFAULT NULL)
+RETURNS draft_mode.change
+AS 'MODULE_PATHNAME', 'draft_mode_publish'
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+-- Drops the draft: the section returns to its published content. The draft
+-- stays in history (restore or undo bring it back).
+CREATE FUNCTION draft_mode.discard(tenant pg_catalog.text, section pg_catalog.text,
+                                   expected_version pg_catalog.int8 DEFAULT NULL)
+RETURNS draft_mode.change
+AS 'MODULE_PATHNAME', 'draft_mode_discard'
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+-- Publishes several sections of a tenant at once: every draft is validated
+-- first, and either all are published or none (DM103 lists every error).
+-- Rows are locked in section order, so concurrent calls cannot deadlock.
+CREATE FUNCTION draft_mode.publish_many(tenant pg_catalog.text, sections pg_catalog.text[])
+RETURNS SETOF draft_mode.change
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    locked record;
+    failures jsonb := '[]';
+    errors text[];
+    missing text;
+BEGIN
+    IF sections IS NULL THEN
+        RAISE EXCEPTION 'argument "sections" must not be null'
+            USING ERRCODE = 'null_value_not_allowed', DETAIL = '{"argument":"sections"}',
+                  HINT = 'Pass an array of section names.';
+    END IF;
+    SELECT name INTO missing FROM unnest(sections) AS name
+     WHERE NOT EXISTS (SELECT FROM draft_mode.sections AS s
+                        WHERE s.tenant = publish_many.tenant AND s.section = name)
+     LIMIT 1;
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'section "%" of tenant "%" does not exist', missing, tenant
+            USING ERRCODE = 'DM101',
+                  DETAIL = json_build_object('reason', 'section_not_found', 'section', missing)::text,
+                  HINT = 'Create it with draft_mode.create_section().';
+    END IF;
+    FOR locked IN
+        SELECT s.section, s.section_type, s.draft_content FROM draft_mode.sections AS s
+         WHERE s.tenant = publish_many.tenant AND s.section = ANY (sections)
+         ORDER BY s.section FOR UPDATE
+    LOOP
+        IF locked.draft_content IS NOT NULL THEN
+            errors := draft_mode.validation_errors(locked.section_type, locked.draft_content);
+            IF cardinality(errors) > 0 THEN
+                failures := failures || jsonb_build_object('section', locked.section,
+                    'section_type', locked.section_type, 'errors', to_jsonb(errors));
+            END IF;
+        END IF;
+    END LOOP;
+    IF jsonb_array_length(failures) > 0 THEN
+        RAISE EXCEPTION '% of the sections are not valid: publish refused',
+                        jsonb_array_length(failures)
+            USING ERRCODE = 'DM103', DETAIL = jsonb_build_object('sections', failures)::text,
+                  HINT = 'Fix every error listed and publish again; nothing was published.';
+    END IF;
+    -- LATERAL calls publish once per section ((f()).* would call it per column).
+    RETURN QUERY
+        SELECT published.*
+          FROM (SELECT DISTINCT name FROM unnest(sections) AS name ORDER BY name) AS names,
+               LATERAL draft_mode.publish(publish_many.tenant, names.name) AS published;
+END
+$$;
+
+-- Publishes every section of a tenant that has a draft, atomically.
+CREATE FUNCTION draft_mode.publish_tenant(tenant pg_catalog.text)
+RETURNS SETOF draft_mode.change
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT * FROM draft_mode.publish_many(tenant, ARRAY(
+        SELECT s.section FROM draft_mode.sections AS s
+         WHERE s.tenant = publish_tenant.tenant AND s.draft_content IS NOT NULL))
+$$;
+
+-- The validator's errors for the section's working content ('{}': valid).
+CREATE FUNCTION draft_mode.validate(tenant pg_catalog.text, section pg_catalog.text)
+RETURNS pg_catalog.text[]
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT draft_mode.validation_errors(g.section_type, g.content)
+      FROM draft_mode.get_section(tenant, section) AS g
+$$;
+
+-- The section's changes, newest first: limit rows older than before_version.
+CREATE FUNCTION draft_mode.history(tenant pg_catalog.text, section pg_catalog.text,
+                                   "limit" pg_catalog.int4 DEFAULT 50,
+                                   before_version pg_catalog.int8 DEFAULT NULL)
+RETURNS TABLE (version pg_catalog.int8, kind pg_catalog.text, actor pg_catalog.text,
+               created_at pg_catalog.timestamptz, forward_patch pg_catalog.jsonb,
+               inverse_patch pg_catalog.jsonb, has_snapshot pg_catalog.bool)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT h.version, h.kind, h.actor, h.created_at, h.forward_patch, h.inverse_patch,
+           h.snapshot IS NOT NULL
+      FROM draft_mode.history AS h
+     WHERE h.tenant = history.tenant AND h.section = history.section
+       AND (before_version IS NULL OR h.version < before_version)
+     ORDER BY h.version DESC
+     LIMIT "limit"
+$$;
+
+-- The section's working content (draft, else published) at a version.
+CREATE FUNCTION draft_mode.content_at(tenant pg_catalog.text, section pg_catalog.text,
+                                      version pg_catalog.int8)
+RETURNS pg_catalog.jsonb
+AS 'MODULE_PATHNAME', 'draft_mode_content_at'
+LANGUAGE C STABLE
+SET search_path = pg_catalog, pg_temp;
+
+-- Makes the content of an earlier version the draft (compare-and-swap).
+CREATE FUNCTION draft_mode.restore(tenant pg_catalog.text, section pg_catalog.text,
+                                   version pg_catalog.int8, expected_version pg_catalog.int8)
+RETURNS draft_mode.change
+AS 'MODULE_PATHNAME', 'draft_mode_restore'
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+-- Steps back through the section's edits (compare-and-swap).
+CREATE FUNCTION draft_mode.undo(tenant pg_catalog.text, section pg_catalog.text,
+                                expected_version pg_catalog.int8)
+RETURNS draft_mode.change
+AS 'MODULE_PATHNAME', 'draft_mode_undo'
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+-- Re-applies the last undone edit (compare-and-swap).
+CREATE FUNCTION draft_mode.redo(tenant pg_catalog.text, section pg_catalog.text,
+                                expected_version pg_catalog.int8)
+RETURNS draft_mode.change
+AS 'MODULE_PATHNAME', 'draft_mode_redo'
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+SELECT pg_catalog.pg_extension_config_dump('draft_mode.sections', '');
+SELECT pg_catalog.pg_extension_config_dump('draft_mode.history', '');
+SELECT pg_catalog.pg_extension_config_dump('draft_mode.validators', '');

@@ -1,0 +1,121 @@
+// SQL-callable JSON functions: jsonb_patch, jsonb_merge_patch, jsonb_diff and
+// jsonb_pointer_get. Each one converts its jsonb arguments into engine values
+// owned by the call's memory context, runs the engine under run_guarded, and
+// raises any error only after the C++ code has returned.
+#include "boundary/guard.h"
+#include "boundary/jsonb_convert.h"
+#include "boundary/settings.h"
+#include "engine/json_diff.h"
+#include "engine/json_patch.h"
+#include "engine/json_pointer.h"
+
+using namespace draft_mode;
+using boundary::ErrorBox;
+
+namespace {
+
+// An engine context with the current limits and the cancel poll.
+engine::Context make_context()
+{
+    engine::Context context;
+    context.limits = boundary::current_limits();
+    context.interrupt = engine::Interrupt(boundary::cancel_pending);
+    return context;
+}
+
+// Returns a Datum for value and frees the engine copies early.
+Datum finish(const engine::Value &value, boundary::OwnedValue *first, boundary::OwnedValue *second)
+{
+    Jsonb *result = boundary::value_to_jsonb(value);
+    boundary::release(first);
+    boundary::release(second);
+    PG_RETURN_JSONB_P(result);
+}
+
+} // namespace
+
+extern "C" {
+
+PG_FUNCTION_INFO_V1(draft_mode_jsonb_patch);
+PG_FUNCTION_INFO_V1(draft_mode_jsonb_merge_patch);
+PG_FUNCTION_INFO_V1(draft_mode_jsonb_diff);
+PG_FUNCTION_INFO_V1(draft_mode_jsonb_pointer_get);
+
+// jsonb_patch(doc jsonb, patch jsonb) returns jsonb: RFC 6902.
+Datum draft_mode_jsonb_patch(PG_FUNCTION_ARGS)
+{
+    engine::Limits limits = boundary::current_limits();
+    boundary::OwnedValue *document = boundary::make_owned_value();
+    boundary::OwnedValue *patch = boundary::make_owned_value();
+    engine::Value &doc = boundary::jsonb_to_value(PG_GETARG_JSONB_P(0), document, limits.max_depth);
+    engine::Value &ops =
+        boundary::jsonb_to_value(PG_GETARG_JSONB_P(1), patch, limits.max_depth, true);
+    ErrorBox error;
+    if (!boundary::run_guarded(error, [&] {
+            engine::Context context = make_context();
+            engine::apply_patch(doc, ops, context);
+        }))
+        boundary::raise_error(error);
+    return finish(doc, document, patch);
+}
+
+// jsonb_merge_patch(doc jsonb, patch jsonb) returns jsonb: RFC 7396.
+Datum draft_mode_jsonb_merge_patch(PG_FUNCTION_ARGS)
+{
+    engine::Limits limits = boundary::current_limits();
+    boundary::OwnedValue *document = boundary::make_owned_value();
+    boundary::OwnedValue *patch = boundary::make_owned_value();
+    engine::Value &doc = boundary::jsonb_to_value(PG_GETARG_JSONB_P(0), document, limits.max_depth);
+    engine::Value &merge = boundary::jsonb_to_value(PG_GETARG_JSONB_P(1), patch, limits.max_depth);
+    ErrorBox error;
+    if (!boundary::run_guarded(error, [&] {
+            engine::Context context = make_context();
+            engine::apply_merge_patch(doc, merge, context);
+        }))
+        boundary::raise_error(error);
+    return finish(doc, document, patch);
+}
+
+// jsonb_diff(source jsonb, target jsonb) returns jsonb: an RFC 6902 patch.
+Datum draft_mode_jsonb_diff(PG_FUNCTION_ARGS)
+{
+    engine::Limits limits = boundary::current_limits();
+    boundary::OwnedValue *source = boundary::make_owned_value();
+    boundary::OwnedValue *target = boundary::make_owned_value();
+    boundary::OwnedValue *patch = boundary::make_owned_value();
+    engine::Value &from = boundary::jsonb_to_value(PG_GETARG_JSONB_P(0), source, limits.max_depth);
+    engine::Value &to = boundary::jsonb_to_value(PG_GETARG_JSONB_P(1), target, limits.max_depth);
+    ErrorBox error;
+    if (!boundary::run_guarded(error, [&] {
+            engine::Context context = make_context();
+            patch->value = new engine::Value(engine::diff(from, to, context));
+        }))
+        boundary::raise_error(error);
+    boundary::release(source);
+    return finish(*patch->value, target, patch);
+}
+
+// jsonb_pointer_get(doc jsonb, pointer text) returns jsonb: the value at an
+// RFC 6901 pointer, or SQL NULL when the location does not exist.
+Datum draft_mode_jsonb_pointer_get(PG_FUNCTION_ARGS)
+{
+    engine::Limits limits = boundary::current_limits();
+    boundary::OwnedValue *document = boundary::make_owned_value();
+    engine::Value &doc = boundary::jsonb_to_value(PG_GETARG_JSONB_P(0), document, limits.max_depth);
+    text *pointer_text = PG_GETARG_TEXT_PP(1);
+    const char *pointer_data = VARDATA_ANY(pointer_text);
+    std::size_t pointer_size = VARSIZE_ANY_EXHDR(pointer_text);
+    const engine::Value *found = nullptr;
+    ErrorBox error;
+    if (!boundary::run_guarded(error, [&] {
+            engine::Pointer pointer =
+                engine::Pointer::parse(std::string_view(pointer_data, pointer_size));
+            found = engine::find(doc, pointer);
+        }))
+        boundary::raise_error(error);
+    if (found == nullptr)
+        PG_RETURN_NULL();
+    return finish(*found, document, nullptr);
+}
+
+} // extern "C"

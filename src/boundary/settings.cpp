@@ -1,0 +1,66 @@
+// The draft_mode.* settings (GUCs) and the engine limits they define.
+#include "boundary/settings.h"
+
+namespace draft_mode::boundary {
+
+namespace {
+
+int max_depth_setting = 1000;
+int max_operations_setting = 10000;
+int max_document_size_kb = 64 * 1024;
+int undo_steps_setting = 100;
+int snapshot_interval_setting = 50;
+bool notify_setting = true;
+char *actor_setting = nullptr;
+
+} // namespace
+
+engine::Limits current_limits()
+{
+    engine::Limits limits;
+    limits.max_depth = static_cast<std::size_t>(max_depth_setting);
+    limits.max_operations = static_cast<std::size_t>(max_operations_setting);
+    limits.max_document_bytes = static_cast<std::size_t>(max_document_size_kb) * 1024u;
+    return limits;
+}
+
+int undo_steps() { return undo_steps_setting; }
+int snapshot_interval() { return snapshot_interval_setting; }
+bool notify_enabled() { return notify_setting; }
+
+// Registers every draft_mode.* setting; called from _PG_init.
+void define_settings()
+{
+    DefineCustomIntVariable("draft_mode.max_depth",
+                            "Maximum nesting depth of documents and patches draft_mode processes.",
+                            NULL, &max_depth_setting, 1000, 1, 5000, PGC_USERSET, 0, NULL, NULL,
+                            NULL);
+    DefineCustomIntVariable("draft_mode.max_patch_operations",
+                            "Maximum number of operations in one JSON Patch.", NULL,
+                            &max_operations_setting, 10000, 1, 1000000, PGC_USERSET, 0, NULL,
+                            NULL, NULL);
+    DefineCustomIntVariable("draft_mode.max_document_size",
+                            "Maximum size of a document draft_mode builds.",
+                            "Bounds documents grown by patches (for example repeated copies).",
+                            &max_document_size_kb, 64 * 1024, 1, 255 * 1024, PGC_USERSET,
+                            GUC_UNIT_KB, NULL, NULL, NULL);
+    DefineCustomIntVariable("draft_mode.undo_steps",
+                            "How many edits of a section undo can step back through.", NULL,
+                            &undo_steps_setting, 100, 1, 10000, PGC_USERSET, 0, NULL, NULL, NULL);
+    DefineCustomIntVariable("draft_mode.snapshot_interval",
+                            "Every how many versions history stores a full snapshot.",
+                            "Rebuilding a version applies at most this many patches.",
+                            &snapshot_interval_setting, 50, 1, 100000, PGC_USERSET, 0, NULL, NULL,
+                            NULL);
+    DefineCustomBoolVariable("draft_mode.notify",
+                             "Sends a NOTIFY on channel draft_mode for every change.", NULL,
+                             &notify_setting, true, PGC_USERSET, 0, NULL, NULL, NULL);
+    DefineCustomStringVariable("draft_mode.actor",
+                               "Who makes the changes of this session, as recorded in history.",
+                               "Set by the application's connection layer; when empty, the sub "
+                               "claim of request.jwt.claims, else the current role, is recorded.",
+                               &actor_setting, "", PGC_USERSET, 0, NULL, NULL, NULL);
+    MarkGUCPrefixReserved("draft_mode");
+}
+
+} // namespace draft_mode::boundary

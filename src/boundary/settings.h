@@ -1,0 +1,20 @@
+// The draft_mode.* settings (GUCs).
+#pragma once
+
+#include "boundary/postgres_headers.h"
+#include "engine/engine_error.h"
+
+namespace draft_mode::boundary {
+
+// Registers every draft_mode.* setting; called once from _PG_init.
+void define_settings();
+
+// Engine limits from the current values of the settings.
+engine::Limits current_limits();
+
+// Store settings.
+int undo_steps();        // draft_mode.undo_steps
+int snapshot_interval(); // draft_mode.snapshot_interval
+bool notify_enabled();   // draft_mode.notify
+
+} // namespace draft_mode::boundary

@@ -1,0 +1,95 @@
+// Content computations of the store (see edit.h).
+#include "store/edit.h"
+
+#include <cstring>
+
+#include "boundary/guard.h"
+#include "boundary/jsonb_convert.h"
+#include "boundary/settings.h"
+#include "engine/json_diff.h"
+#include "engine/json_patch.h"
+
+namespace draft_mode::store {
+
+using boundary::OwnedValue;
+
+namespace {
+
+engine::Context make_context()
+{
+    engine::Context context;
+    context.limits = boundary::current_limits();
+    context.interrupt = engine::Interrupt(boundary::cancel_pending);
+    return context;
+}
+
+} // namespace
+
+bool same_jsonb(Jsonb *a, Jsonb *b)
+{
+    return VARSIZE(a) == VARSIZE(b) && std::memcmp(a, b, VARSIZE(a)) == 0;
+}
+
+EditResult compute_edit(Jsonb *old_content, Jsonb *argument, EditKind kind)
+{
+    std::size_t max_depth = boundary::current_limits().max_depth;
+    OwnedValue *old_value = boundary::make_owned_value();
+    OwnedValue *new_value = boundary::make_owned_value();
+    OwnedValue *forward = boundary::make_owned_value();
+    OwnedValue *inverse = boundary::make_owned_value();
+    engine::Value &before = boundary::jsonb_to_value(old_content, old_value, max_depth);
+    engine::Value &after =
+        boundary::jsonb_to_value(argument, new_value, max_depth, kind == EditKind::Patch);
+
+    boundary::ErrorBox error;
+    bool changed = false;
+    if (!boundary::run_guarded(error, [&] {
+            engine::Context context = make_context();
+            if (kind != EditKind::Replace) {
+                engine::Value operations = std::move(after);
+                after = before;
+                if (kind == EditKind::Patch)
+                    engine::apply_patch(after, operations, context);
+                else
+                    engine::apply_merge_patch(after, operations, context);
+            }
+            changed = !engine::identical(before, after);
+            if (changed) {
+                forward->value = new engine::Value(engine::diff(before, after, context));
+                inverse->value = new engine::Value(engine::diff(after, before, context));
+            }
+        }))
+        boundary::raise_error(error);
+
+    EditResult result;
+    result.changed = changed;
+    result.content = kind == EditKind::Replace || !changed ? (changed ? argument : old_content)
+                                                            : boundary::value_to_jsonb(after);
+    result.forward = changed ? boundary::value_to_jsonb(*forward->value) : nullptr;
+    result.inverse = changed ? boundary::value_to_jsonb(*inverse->value) : nullptr;
+    boundary::release(old_value);
+    boundary::release(new_value);
+    boundary::release(forward);
+    boundary::release(inverse);
+    return result;
+}
+
+Jsonb *apply_patches(Jsonb *content, Jsonb **patches, int count)
+{
+    std::size_t max_depth = boundary::current_limits().max_depth;
+    OwnedValue *document = boundary::make_owned_value();
+    engine::Value &value = boundary::jsonb_to_value(content, document, max_depth);
+    for (int i = 0; i < count; ++i) {
+        OwnedValue *patch = boundary::make_owned_value();
+        engine::Value &operations = boundary::jsonb_to_value(patches[i], patch, max_depth, true);
+        boundary::ErrorBox error;
+        if (!boundary::run_guarded(error, [&] {
+                engine::Context context = make_context();
+                engine::apply_patch(value, operations, context);
+            }))
+            boundary::raise_error(error);
+    }
+    return boundary::value_to_jsonb(value);
+}
+
+} // namespace draft_mode::store

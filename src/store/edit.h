@@ -1,0 +1,35 @@
+// Content computations of the store: new working content plus the RFC 6902
+// patches both ways, done by the engine under the error boundary.
+#pragma once
+
+#include "boundary/postgres_headers.h"
+
+namespace draft_mode::store {
+
+// How an edit's argument turns the old working content into the new one.
+enum class EditKind {
+    Replace, // the argument is the new content
+    Patch,   // the argument is an RFC 6902 patch
+    Merge,   // the argument is an RFC 7396 merge patch
+};
+
+// The result of an edit, in CurrentMemoryContext.
+struct EditResult {
+    Jsonb *content; // new working content
+    Jsonb *forward; // patch: old -> new
+    Jsonb *inverse; // patch: new -> old
+    bool changed;   // false when new content is identical to the old
+};
+
+// Applies argument to old_content; raises the engine's SQLSTATEs on failure.
+EditResult compute_edit(Jsonb *old_content, Jsonb *argument, EditKind kind);
+
+// Applies a sequence of RFC 6902 patches to content, in order (rebuilding a
+// version from a snapshot). Raises on failure.
+Jsonb *apply_patches(Jsonb *content, Jsonb **patches, int count);
+
+// True when two jsonb values have the same binary form (same content, same
+// number text). A false "different" is possible only in theory and harmless.
+bool same_jsonb(Jsonb *a, Jsonb *b);
+
+} // namespace draft_mode::store

@@ -1,0 +1,101 @@
+-- draft_mode.jsonb_pointer_get: the value at an RFC 6901 JSON Pointer, or SQL
+-- NULL when there is none. Errors are raised as they are and followed by
+-- `\echo :SQLSTATE` to show their SQLSTATE.
+
+--
+-- RFC 6901 section 5: every example
+--
+CREATE TEMP TABLE rfc6901 (doc jsonb);
+INSERT INTO rfc6901 VALUES ('{
+    "foo": ["bar", "baz"],
+    "": 0,
+    "a/b": 1,
+    "c%d": 2,
+    "e^f": 3,
+    "g|h": 4,
+    "i\\j": 5,
+    "k\"l": 6,
+    " ": 7,
+    "m~n": 8
+}');
+
+-- pointers shown as JSON strings, as the RFC lists them
+SELECT to_jsonb(pointer) AS pointer, draft_mode.jsonb_pointer_get(doc, pointer) AS value
+  FROM rfc6901,
+       unnest(ARRAY['', '/foo', '/foo/0', '/', '/a~1b', '/c%d', '/e^f', '/g|h',
+                    '/i\j', '/k"l', '/ ', '/m~0n']) WITH ORDINALITY AS p(pointer, n)
+ ORDER BY n;
+-- the whole document for ""
+SELECT draft_mode.jsonb_pointer_get(doc, '') = doc AS whole_document FROM rfc6901;
+
+--
+-- Locations that do not exist: SQL NULL
+--
+SELECT pointer, draft_mode.jsonb_pointer_get(doc, pointer) IS NULL AS is_sql_null
+  FROM (VALUES ('{"a": {"b": [10, 20]}, "s": "text", "n": 1, "z": null}'::jsonb)) AS d(doc),
+       unnest(ARRAY['/missing',     -- no such member
+                    '/a/c',         -- no such nested member
+                    '/a/b/2',       -- index == length
+                    '/a/b/99',      -- index past the end
+                    '/a/b/-',       -- "-" names no existing element
+                    '/a/b/01',      -- leading zero is not an index
+                    '/a/b/-1',      -- nor is a sign
+                    '/a/b/1e0',     -- nor an exponent
+                    '/a/b/',        -- nor the empty string
+                    '/s/0',         -- through a string
+                    '/n/x',         -- through a number
+                    '/z/x',         -- through null
+                    '/A',           -- member names are case-sensitive
+                    '/a/b/0/x'      -- through a number inside an array
+                   ]) WITH ORDINALITY AS p(pointer, n)
+ ORDER BY n;
+
+--
+-- Found values: JSON null is a value (not SQL NULL); numbers keep their text
+--
+SELECT draft_mode.jsonb_pointer_get('{"z": null}', '/z') AS json_null,
+       draft_mode.jsonb_pointer_get('{"z": null}', '/z') IS NULL AS is_sql_null;
+SELECT draft_mode.jsonb_pointer_get('{"price": 19.90, "n": [100.000, 1e2]}', '/price') AS price,
+       draft_mode.jsonb_pointer_get('{"price": 19.90, "n": [100.000, 1e2]}', '/n/0') AS n0,
+       draft_mode.jsonb_pointer_get('{"price": 19.90, "n": [100.000, 1e2]}', '/n/1') AS n1;
+-- containers come back whole
+SELECT draft_mode.jsonb_pointer_get('{"a": {"b": [1, {"c": "d"}]}}', '/a') AS object,
+       draft_mode.jsonb_pointer_get('{"a": {"b": [1, {"c": "d"}]}}', '/a/b') AS array,
+       draft_mode.jsonb_pointer_get('{"a": {"b": [1, {"c": "d"}]}}', '/a/b/1/c') AS string;
+-- a scalar document: only "" finds it
+SELECT draft_mode.jsonb_pointer_get('"text"', '') AS root,
+       draft_mode.jsonb_pointer_get('"text"', '/0') IS NULL AS below_is_null;
+-- "-" and digit strings are ordinary member names in objects
+SELECT draft_mode.jsonb_pointer_get('{"-": "dash", "01": "zero-one", "0": "zero"}', '/-') AS dash,
+       draft_mode.jsonb_pointer_get('{"-": "dash", "01": "zero-one", "0": "zero"}', '/01') AS zero_one,
+       draft_mode.jsonb_pointer_get('{"-": "dash", "01": "zero-one", "0": "zero"}', '/0') AS zero;
+-- escapes: "~01" is "~1" (unescaped once, left to right), "~1" inside a token is "/"
+SELECT draft_mode.jsonb_pointer_get('{"~1": "tilde-one", "/": "slash", "a/b": {"c~d": 1}}', '/~01') AS tilde_one,
+       draft_mode.jsonb_pointer_get('{"~1": "tilde-one", "/": "slash", "a/b": {"c~d": 1}}', '/~1') AS slash,
+       draft_mode.jsonb_pointer_get('{"~1": "tilde-one", "/": "slash", "a/b": {"c~d": 1}}', '/a~1b/c~0d') AS nested;
+-- non-ASCII member names
+SELECT draft_mode.jsonb_pointer_get('{"größe": {"日本": "ok"}}', '/größe/日本') AS non_ascii;
+
+--
+-- Invalid pointers: DM002
+--
+SELECT draft_mode.jsonb_pointer_get('{"a": 1}', 'a');
+\echo :SQLSTATE
+SELECT draft_mode.jsonb_pointer_get('{"a": 1}', '/~2');
+\echo :SQLSTATE
+SELECT draft_mode.jsonb_pointer_get('{"a": 1}', '/a~');
+\echo :SQLSTATE
+-- the URI fragment form of RFC 6901 section 6 is not a JSON pointer string
+SELECT draft_mode.jsonb_pointer_get('{"a": 1}', '#/a');
+\echo :SQLSTATE
+-- an invalid pointer is an error even where nothing would be found
+SELECT draft_mode.jsonb_pointer_get('{"a": 1}', '/missing/~x');
+\echo :SQLSTATE
+
+--
+-- NULL arguments: the function is STRICT
+--
+SELECT draft_mode.jsonb_pointer_get(NULL, '/a') IS NULL AS null_doc,
+       draft_mode.jsonb_pointer_get('{"a": 1}', NULL) IS NULL AS null_pointer;
+-- and the session still works after the errors above
+SELECT draft_mode.jsonb_pointer_get('{"a": 1}', '/a') AS still_works;
