@@ -89,6 +89,9 @@ void raise_error(const ErrorBox &box)
     pg_unreachable();
 }
 
-bool cancel_pending() { return InterruptPending && (QueryCancelPending || ProcDiePending); }
+bool cancel_pending()
+{
+    return InterruptPending && (QueryCancelPending || ProcDiePending);
+}
 
 } // namespace draft_mode::boundary

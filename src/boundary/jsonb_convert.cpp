@@ -54,9 +54,10 @@ Value *place_scalar(Value *root, Value *parent, const char *key, int key_length,
         case jbvBool:
             return place(root, parent, key, key_length, Value::boolean(scalar.val.boolean));
         case jbvString:
-            return place(root, parent, key, key_length,
-                         Value::string(std::string(scalar.val.string.val,
-                                                   static_cast<std::size_t>(scalar.val.string.len))));
+            return place(
+                root, parent, key, key_length,
+                Value::string(std::string(scalar.val.string.val,
+                                          static_cast<std::size_t>(scalar.val.string.len))));
         case jbvNumeric: {
             std::string text;
             append_numeric_text(text, scalar.val.numeric);
@@ -73,12 +74,12 @@ Value *place_scalar(Value *root, Value *parent, const char *key, int key_length,
 
 // Stores an empty array or object with room for count children.
 // Never throws; null on allocation failure.
-Value *place_container(Value *root, Value *parent, const char *key, int key_length,
-                       bool is_array, int count) noexcept
+Value *place_container(Value *root, Value *parent, const char *key, int key_length, bool is_array,
+                       int count) noexcept
 {
     try {
-        Value *placed = place(root, parent, key, key_length,
-                              is_array ? Value::array() : Value::object());
+        Value *placed =
+            place(root, parent, key, key_length, is_array ? Value::array() : Value::object());
         if (is_array)
             placed->as_array().reserve(static_cast<std::size_t>(count));
         else
@@ -146,9 +147,9 @@ Value &jsonb_to_value(Jsonb *jsonb, OwnedValue *slot, std::size_t setting, bool 
                                             engine::patch_value_depth)
                                   : errhint("Raise draft_mode.max_depth (at most 5000) to process "
                                             "it.")));
-            Value *placed = place_container(
-                root, parent, key, key_length, is_array,
-                is_array ? token.val.array.nElems : token.val.object.nPairs);
+            Value *placed =
+                place_container(root, parent, key, key_length, is_array,
+                                is_array ? token.val.array.nElems : token.val.object.nPairs);
             if (placed == nullptr)
                 raise_out_of_memory();
             stack[depth++] = placed;

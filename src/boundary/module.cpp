@@ -6,6 +6,9 @@ extern "C" {
 PG_MODULE_MAGIC;
 
 // Registers the draft_mode.* settings when the library is loaded.
-void _PG_init(void) { draft_mode::boundary::define_settings(); }
+void _PG_init(void)
+{
+    draft_mode::boundary::define_settings();
+}
 
 } // extern "C"

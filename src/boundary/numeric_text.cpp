@@ -29,7 +29,8 @@ constexpr int digits_per_word = 4; // base 10000
 // Appends word (0..9999) as exactly four decimal digits.
 void append_word(std::string &out, int word)
 {
-    char digits[4] = {static_cast<char>('0' + word / 1000), static_cast<char>('0' + word / 100 % 10),
+    char digits[4] = {static_cast<char>('0' + word / 1000),
+                      static_cast<char>('0' + word / 100 % 10),
                       static_cast<char>('0' + word / 10 % 10), static_cast<char>('0' + word % 10)};
     out.append(digits, 4);
 }

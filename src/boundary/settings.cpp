@@ -24,9 +24,18 @@ engine::Limits current_limits()
     return limits;
 }
 
-int undo_steps() { return undo_steps_setting; }
-int snapshot_interval() { return snapshot_interval_setting; }
-bool notify_enabled() { return notify_setting; }
+int undo_steps()
+{
+    return undo_steps_setting;
+}
+int snapshot_interval()
+{
+    return snapshot_interval_setting;
+}
+bool notify_enabled()
+{
+    return notify_setting;
+}
 
 // Registers every draft_mode.* setting; called from _PG_init.
 void define_settings()
@@ -35,23 +44,20 @@ void define_settings()
                             "Maximum nesting depth of documents and patches draft_mode processes.",
                             NULL, &max_depth_setting, 1000, 1, 5000, PGC_USERSET, 0, NULL, NULL,
                             NULL);
-    DefineCustomIntVariable("draft_mode.max_patch_operations",
-                            "Maximum number of operations in one JSON Patch.", NULL,
-                            &max_operations_setting, 10000, 1, 1000000, PGC_USERSET, 0, NULL,
-                            NULL, NULL);
-    DefineCustomIntVariable("draft_mode.max_document_size",
-                            "Maximum size of a document draft_mode builds.",
-                            "Bounds documents grown by patches (for example repeated copies).",
-                            &max_document_size_kb, 64 * 1024, 1, 255 * 1024, PGC_USERSET,
-                            GUC_UNIT_KB, NULL, NULL, NULL);
+    DefineCustomIntVariable(
+        "draft_mode.max_patch_operations", "Maximum number of operations in one JSON Patch.", NULL,
+        &max_operations_setting, 10000, 1, 1000000, PGC_USERSET, 0, NULL, NULL, NULL);
+    DefineCustomIntVariable(
+        "draft_mode.max_document_size", "Maximum size of a document draft_mode builds.",
+        "Bounds documents grown by patches (for example repeated copies).", &max_document_size_kb,
+        64 * 1024, 1, 255 * 1024, PGC_USERSET, GUC_UNIT_KB, NULL, NULL, NULL);
     DefineCustomIntVariable("draft_mode.undo_steps",
                             "How many edits of a section undo can step back through.", NULL,
                             &undo_steps_setting, 100, 1, 10000, PGC_USERSET, 0, NULL, NULL, NULL);
-    DefineCustomIntVariable("draft_mode.snapshot_interval",
-                            "Every how many versions history stores a full snapshot.",
-                            "Rebuilding a version applies at most this many patches.",
-                            &snapshot_interval_setting, 50, 1, 100000, PGC_USERSET, 0, NULL, NULL,
-                            NULL);
+    DefineCustomIntVariable(
+        "draft_mode.snapshot_interval", "Every how many versions history stores a full snapshot.",
+        "Rebuilding a version applies at most this many patches.", &snapshot_interval_setting, 50,
+        1, 100000, PGC_USERSET, 0, NULL, NULL, NULL);
     DefineCustomBoolVariable("draft_mode.notify",
                              "Sends a NOTIFY on channel draft_mode for every change.", NULL,
                              &notify_setting, true, PGC_USERSET, 0, NULL, NULL, NULL);

@@ -33,8 +33,9 @@
 // a millisecond. Past the bound the patch may be long (one op per differing
 // position), never wrong.
 //
-// Every loop over members or elements calls context.interrupt.tick(), so a
-// query cancel stops a long diff.
+// Every loop over members or elements, and every node the identical() and
+// structural_hash() probes visit, polls context.interrupt, so a query cancel
+// stops a long diff within a few thousand nodes.
 #include "json_diff.h"
 
 #include <algorithm>
@@ -121,7 +122,7 @@ void Differ::diff_value(const Value &source, const Value &target)
         diff_array(source.as_array(), target.as_array());
         return;
     default:
-        if (!identical(source, target))
+        if (!identical(source, target, &context_.interrupt))
             emit("replace", path_.to_string(), &target);
         return;
     }
@@ -187,18 +188,19 @@ void Differ::diff_positionally(const Array &source, const Array &target, std::si
 // Gives every element of the two middles an id such that equal ids mean
 // identical() values: structural_hash buckets them, identical() confirms.
 // O(size of the elements) unless hashes collide.
-void assign_ids(const Array &source, const Array &target, std::size_t begin,
-                std::size_t source_end, std::size_t target_end, std::vector<std::size_t> &source_ids,
+void assign_ids(const Array &source, const Array &target, std::size_t begin, std::size_t source_end,
+                std::size_t target_end, std::vector<std::size_t> &source_ids,
                 std::vector<std::size_t> &target_ids, Context &context)
 {
     // Hash -> the distinct values seen with that hash, as (value, id).
     std::unordered_map<std::uint64_t, std::vector<std::pair<const Value *, std::size_t>>> buckets;
     std::size_t next_id = 0;
     auto id_of = [&](const Value &value) {
-        std::vector<std::pair<const Value *, std::size_t>> &bucket = buckets[structural_hash(value)];
+        std::vector<std::pair<const Value *, std::size_t>> &bucket =
+            buckets[structural_hash(value, &context.interrupt)];
         for (const auto &candidate : bucket) {
             context.interrupt.tick();
-            if (identical(*candidate.first, value))
+            if (identical(*candidate.first, value, &context.interrupt))
                 return candidate.second;
         }
         std::size_t id = next_id++;
@@ -298,14 +300,14 @@ void Differ::diff_array(const Array &source, const Array &target)
 {
     std::size_t prefix = 0;
     while (prefix < source.size() && prefix < target.size() &&
-           identical(source[prefix], target[prefix])) {
+           identical(source[prefix], target[prefix], &context_.interrupt)) {
         context_.interrupt.tick();
         ++prefix;
     }
     std::size_t source_end = source.size();
     std::size_t target_end = target.size();
     while (source_end > prefix && target_end > prefix &&
-           identical(source[source_end - 1], target[target_end - 1])) {
+           identical(source[source_end - 1], target[target_end - 1], &context_.interrupt)) {
         context_.interrupt.tick();
         --source_end;
         --target_end;

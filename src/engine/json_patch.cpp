@@ -49,7 +49,7 @@ struct Operation {
 // Where an error happened, for messages and details.
 struct Site {
     std::size_t index = 0;
-    const char *op = nullptr;       // null while the op itself is unknown
+    const char *op = nullptr;          // null while the op itself is unknown
     const std::string *path = nullptr; // pointer texts, when known
     const std::string *from = nullptr;
 };
@@ -366,8 +366,7 @@ class Patcher {
         if (size_ > context_.limits.max_document_bytes)
             throw operation_error(ErrorKind::LimitExceeded, *site_,
                                   "result would exceed the document size limit of " +
-                                      std::to_string(context_.limits.max_document_bytes) +
-                                      " bytes",
+                                      std::to_string(context_.limits.max_document_bytes) + " bytes",
                                   "max_document_size");
     }
 

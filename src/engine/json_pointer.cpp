@@ -75,7 +75,10 @@ Pointer Pointer::child(std::string token) const
     return result;
 }
 
-Pointer Pointer::child(std::size_t index) const { return child(std::to_string(index)); }
+Pointer Pointer::child(std::size_t index) const
+{
+    return child(std::to_string(index));
+}
 
 std::optional<std::size_t> parse_array_index(std::string_view token)
 {

@@ -70,11 +70,11 @@ class TreeBuilder : public nlohmann::json_sax<nlohmann::json> {
     bool open(Value container)
     {
         if (stack_.size() >= limits_.max_depth)
-            throw EngineError(ErrorKind::LimitExceeded,
-                              "JSON text nesting exceeds the limit of " +
-                                  std::to_string(limits_.max_depth) + " levels",
-                              "{\"limit\":\"max_depth\",\"value\":" +
-                                  std::to_string(limits_.max_depth) + "}");
+            throw EngineError(
+                ErrorKind::LimitExceeded,
+                "JSON text nesting exceeds the limit of " + std::to_string(limits_.max_depth) +
+                    " levels",
+                "{\"limit\":\"max_depth\",\"value\":" + std::to_string(limits_.max_depth) + "}");
         Value *slot;
         if (stack_.empty()) {
             root_ = std::move(container);

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "engine_error.h"
+
 namespace draft_mode::engine {
 
 bool jsonb_key_less(std::string_view a, std::string_view b)
@@ -119,7 +121,10 @@ const char *kind_name(Kind kind)
 
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
 
 // A signed integer of any size: sign and decimal digits without leading
 // zeros (empty for zero). Exponents of JSON numbers can be arbitrarily long.
@@ -166,7 +171,8 @@ std::string subtract_magnitudes(const std::string &a, const std::string &b)
     std::string difference;
     int borrow = 0;
     for (std::size_t i = 0; i < a.size(); ++i) {
-        int digit = (a[a.size() - 1 - i] - '0') - borrow - (i < b.size() ? b[b.size() - 1 - i] - '0' : 0);
+        int digit =
+            (a[a.size() - 1 - i] - '0') - borrow - (i < b.size() ? b[b.size() - 1 - i] - '0' : 0);
         borrow = digit < 0;
         difference.push_back(static_cast<char>('0' + (digit + 10) % 10));
     }
@@ -317,8 +323,11 @@ namespace {
 // Shared structure of json_equal and identical; they differ only in how
 // numbers compare.
 template <typename NumbersEqual>
-bool equal_with(const Value &a, const Value &b, NumbersEqual numbers_equal)
+bool equal_with(const Value &a, const Value &b, NumbersEqual numbers_equal,
+                Interrupt *interrupt = nullptr)
 {
+    if (interrupt != nullptr)
+        interrupt->tick();
     if (a.kind() != b.kind())
         return false;
     switch (a.kind()) {
@@ -335,7 +344,7 @@ bool equal_with(const Value &a, const Value &b, NumbersEqual numbers_equal)
         if (x.size() != y.size())
             return false;
         for (std::size_t i = 0; i < x.size(); ++i)
-            if (!equal_with(x[i], y[i], numbers_equal))
+            if (!equal_with(x[i], y[i], numbers_equal, interrupt))
                 return false;
         return true;
     }
@@ -345,7 +354,8 @@ bool equal_with(const Value &a, const Value &b, NumbersEqual numbers_equal)
         if (x.size() != y.size())
             return false;
         for (std::size_t i = 0; i < x.size(); ++i)
-            if (x[i].first != y[i].first || !equal_with(x[i].second, y[i].second, numbers_equal))
+            if (x[i].first != y[i].first ||
+                !equal_with(x[i].second, y[i].second, numbers_equal, interrupt))
                 return false;
         return true;
     }
@@ -362,9 +372,10 @@ bool json_equal(const Value &a, const Value &b)
     });
 }
 
-bool identical(const Value &a, const Value &b)
+bool identical(const Value &a, const Value &b, Interrupt *interrupt)
 {
-    return equal_with(a, b, [](const std::string &x, const std::string &y) { return x == y; });
+    return equal_with(
+        a, b, [](const std::string &x, const std::string &y) { return x == y; }, interrupt);
 }
 
 std::size_t depth(const Value &value)
@@ -423,8 +434,10 @@ std::uint64_t fnv1a(std::uint64_t hash, const void *data, std::size_t size)
     return hash;
 }
 
-std::uint64_t hash_into(std::uint64_t hash, const Value &value)
+std::uint64_t hash_into(std::uint64_t hash, const Value &value, Interrupt *interrupt)
 {
+    if (interrupt != nullptr)
+        interrupt->tick();
     auto kind = static_cast<unsigned char>(value.kind());
     hash = fnv1a(hash, &kind, 1);
     switch (value.kind()) {
@@ -440,7 +453,7 @@ std::uint64_t hash_into(std::uint64_t hash, const Value &value)
         return fnv1a(hash, value.as_string().data(), value.as_string().size());
     case Kind::Array: {
         for (const Value &item : value.as_array())
-            hash = hash_into(hash, item);
+            hash = hash_into(hash, item, interrupt);
         std::size_t n = value.as_array().size();
         return fnv1a(hash, &n, sizeof n);
     }
@@ -448,7 +461,7 @@ std::uint64_t hash_into(std::uint64_t hash, const Value &value)
         for (const Member &member : value.as_object().members()) {
             hash = fnv1a(hash, member.first.data(), member.first.size());
             hash = fnv1a(hash, "\0", 1);
-            hash = hash_into(hash, member.second);
+            hash = hash_into(hash, member.second, interrupt);
         }
         std::size_t n = value.as_object().size();
         return fnv1a(hash, &n, sizeof n);
@@ -459,6 +472,9 @@ std::uint64_t hash_into(std::uint64_t hash, const Value &value)
 
 } // namespace
 
-std::uint64_t structural_hash(const Value &value) { return hash_into(14695981039346656037ULL, value); }
+std::uint64_t structural_hash(const Value &value, Interrupt *interrupt)
+{
+    return hash_into(14695981039346656037ULL, value, interrupt);
+}
 
 } // namespace draft_mode::engine

@@ -19,6 +19,7 @@
 
 namespace draft_mode::engine {
 
+class Interrupt;
 class Value;
 
 // One object member: key and value.
@@ -110,7 +111,9 @@ bool json_equal(const Value &a, const Value &b);
 
 // Representation equality: like json_equal but numbers must have the same
 // text ("1.0" differs from "1"). Used by diff so that exact text survives.
-bool identical(const Value &a, const Value &b);
+// With an interrupt, polls it once per node visited, so a cancel can stop
+// a comparison of large subtrees.
+bool identical(const Value &a, const Value &b, Interrupt *interrupt = nullptr);
 
 // Nesting depth: 0 for a scalar, 1 for an empty or scalar-only container.
 std::size_t depth(const Value &value);
@@ -119,6 +122,7 @@ std::size_t depth(const Value &value);
 std::size_t approximate_size(const Value &value);
 
 // A structural hash consistent with identical(): identical values hash alike.
-std::uint64_t structural_hash(const Value &value);
+// With an interrupt, polls it once per node visited.
+std::uint64_t structural_hash(const Value &value, Interrupt *interrupt = nullptr);
 
 } // namespace draft_mode::engine

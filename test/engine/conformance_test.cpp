@@ -18,10 +18,8 @@
 #include "engine/json_text.h"
 #include "engine/json_value.h"
 
-namespace draft_mode::engine
-{
-namespace
-{
+namespace draft_mode::engine {
+namespace {
 
 // The suites and the least number of records each must yield, so that an
 // empty or truncated read cannot pass silently.
@@ -204,9 +202,7 @@ TEST(ConformanceData, SuitesLoaded)
             << suites[i].file << " yielded too few records";
 }
 
-class ConformanceRecord : public testing::TestWithParam<Record>
-{
-};
+class ConformanceRecord : public testing::TestWithParam<Record> {};
 
 // Applies one record: expected results must match by JSON equality, expected
 // errors must be EngineErrors of a patch kind, anything else must not crash.

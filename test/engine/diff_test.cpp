@@ -20,7 +20,10 @@ namespace draft_mode::engine {
 namespace {
 
 // Parses test input.
-Value json(const std::string &text) { return parse_json(text); }
+Value json(const std::string &text)
+{
+    return parse_json(text);
+}
 
 // The patch from source to target, as compact JSON text.
 std::string diff_text(const std::string &source, const std::string &target)
@@ -68,7 +71,10 @@ Value checked_diff(const Value &source, const Value &target,
 }
 
 // Number of operations in a patch.
-std::size_t operation_count(const Value &patch) { return patch.as_array().size(); }
+std::size_t operation_count(const Value &patch)
+{
+    return patch.as_array().size();
+}
 
 // ---------------------------------------------------------------- fixed cases
 
@@ -152,8 +158,9 @@ TEST(Diff, ModifiedArrayElementIsDiffedInside)
     Value source = json(R"([{"id":1,"tags":["a","b"],"n":1},{"id":2}])");
     Value target = json(R"([{"id":1,"tags":["a","b"],"n":2},{"id":3},{"id":2}])");
     Value patch = checked_diff(source, target);
-    EXPECT_EQ(to_json(patch),
-              R"([{"op":"replace","path":"/0/n","value":2},{"op":"add","path":"/1","value":{"id":3}}])");
+    EXPECT_EQ(
+        to_json(patch),
+        R"([{"op":"replace","path":"/0/n","value":2},{"op":"add","path":"/1","value":{"id":3}}])");
 }
 
 TEST(Diff, NumberTextIsARepresentationChange)
@@ -180,14 +187,14 @@ TEST(Diff, EmptyContainers)
 TEST(Diff, RootReplace)
 {
     EXPECT_EQ(diff_text("1", "2"), R"([{"op":"replace","path":"","value":2}])");
-    EXPECT_EQ(diff_text(R"("x")", R"({"a":1})"),
-              R"([{"op":"replace","path":"","value":{"a":1}}])");
+    EXPECT_EQ(diff_text(R"("x")", R"({"a":1})"), R"([{"op":"replace","path":"","value":{"a":1}}])");
     EXPECT_EQ(diff_text(R"({"a":1})", "null"), R"([{"op":"replace","path":"","value":null}])");
 }
 
 TEST(Diff, ExactNumbersSurvive)
 {
-    Value source = Value::array({Value::number("1e-400"), Value::number("12345678901234567890123")});
+    Value source =
+        Value::array({Value::number("1e-400"), Value::number("12345678901234567890123")});
     Value target = Value::array({Value::number("1E-400"), Value::number("12345678901234567890123"),
                                  Value::number("0.1000000000000000000001")});
     Value patch = checked_diff(source, target);
@@ -202,7 +209,10 @@ TEST(Diff, ReorderedArrayRoundTrips)
 }
 
 // Returns true: a cancel that is always pending.
-bool always_cancelled() { return true; }
+bool always_cancelled()
+{
+    return true;
+}
 
 TEST(Diff, CancelStopsALongDiff)
 {
@@ -234,9 +244,19 @@ class RandomDocuments {
     // values that are equal but written differently.
     Value scalar()
     {
-        static const char *const numbers[] = {
-            "0",    "1",     "1.0",  "-1",  "19.90", "19.9", "0.1000000000000000000001",
-            "1e-400", "1E-400", "-0", "12345678901234567890123", "2.5e10", "7"};
+        static const char *const numbers[] = {"0",
+                                              "1",
+                                              "1.0",
+                                              "-1",
+                                              "19.90",
+                                              "19.9",
+                                              "0.1000000000000000000001",
+                                              "1e-400",
+                                              "1E-400",
+                                              "-0",
+                                              "12345678901234567890123",
+                                              "2.5e10",
+                                              "7"};
         static const char *const strings[] = {"", "a", "b", "x/y", "m~n", "hello world", "é"};
         switch (pick(0, 4)) {
         case 0:
@@ -255,7 +275,8 @@ class RandomDocuments {
     // A random key; includes the empty key and characters that need escaping.
     std::string key()
     {
-        static const char *const keys[] = {"a", "b", "c", "id", "name", "", "a/b", "m~n", "~1", "long key"};
+        static const char *const keys[] = {"a", "b",   "c",   "id", "name",
+                                           "",  "a/b", "m~n", "~1", "long key"};
         return keys[pick(0, std::size(keys) - 1)];
     }
 

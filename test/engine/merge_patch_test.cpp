@@ -8,10 +8,8 @@
 #include "engine/json_text.h"
 #include "engine/json_value.h"
 
-namespace draft_mode::engine
-{
-namespace
-{
+namespace draft_mode::engine {
+namespace {
 
 // Merges patch text into document text and returns the result as JSON text.
 std::string merged(const std::string &document, const std::string &patch)

@@ -13,10 +13,8 @@
 #include "engine/json_text.h"
 #include "engine/json_value.h"
 
-namespace draft_mode::engine
-{
-namespace
-{
+namespace draft_mode::engine {
+namespace {
 
 // Applies patch text to document text and returns the result as JSON text.
 std::string patched(const std::string &document, const std::string &patch,

@@ -10,10 +10,8 @@
 #include "engine/json_text.h"
 #include "engine/json_value.h"
 
-namespace draft_mode::engine
-{
-namespace
-{
+namespace draft_mode::engine {
+namespace {
 
 using Tokens = std::vector<std::string>;
 

@@ -10,11 +10,9 @@
 #include <sstream>
 #include <string>
 
-namespace
-{
+namespace {
 
-class TapPrinter : public testing::EmptyTestEventListener
-{
+class TapPrinter : public testing::EmptyTestEventListener {
   public:
     void OnTestProgramStart(const testing::UnitTest &unit) override
     {

@@ -9,10 +9,8 @@
 #include "engine/json_text.h"
 #include "engine/json_value.h"
 
-namespace draft_mode::engine
-{
-namespace
-{
+namespace draft_mode::engine {
+namespace {
 
 // Keys of an object, in stored order.
 std::vector<std::string> keys_of(const Object &object)
