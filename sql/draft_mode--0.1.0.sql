@@ -66,6 +66,9 @@ CREATE TABLE draft_mode.sections (
     updated_at pg_catalog.timestamptz NOT NULL,
     updated_by pg_catalog.text,
     PRIMARY KEY (tenant, section),
+    -- Bounded so that keys fit an index and notifications fit NOTIFY's limit.
+    CONSTRAINT sections_tenant_length CHECK (octet_length(tenant) BETWEEN 1 AND 200),
+    CONSTRAINT sections_section_length CHECK (octet_length(section) BETWEEN 1 AND 1000),
     CHECK (version >= 1 AND published_version BETWEEN 1 AND version),
     CHECK ((draft_content IS NULL) = (draft_updated_at IS NULL))
 );
@@ -157,7 +160,8 @@ AS $$
 BEGIN
     IF NOT EXISTS (SELECT FROM pg_proc AS p WHERE p.oid = validator
                       AND p.pronargs = 1 AND p.proargtypes[0] = 'jsonb'::regtype
-                      AND p.prorettype = 'text[]'::regtype AND p.prokind = 'f') THEN
+                      AND p.prorettype = 'text[]'::regtype AND p.prokind = 'f'
+                      AND NOT p.proretset) THEN
         RAISE EXCEPTION 'function % is not a validator', validator
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = json_build_object('validator', validator::text)::text,
@@ -288,8 +292,8 @@ DECLARE
     errors text[];
     missing text;
 BEGIN
-    IF sections IS NULL THEN
-        RAISE EXCEPTION 'argument "sections" must not be null'
+    IF sections IS NULL OR array_position(sections, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'argument "sections" must not be null or contain nulls'
             USING ERRCODE = 'null_value_not_allowed', DETAIL = '{"argument":"sections"}',
                   HINT = 'Pass an array of section names.';
     END IF;

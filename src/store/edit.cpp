@@ -64,7 +64,7 @@ EditResult compute_edit(Jsonb *old_content, Jsonb *argument, EditKind kind)
     EditResult result;
     result.changed = changed;
     result.content = kind == EditKind::Replace || !changed ? (changed ? argument : old_content)
-                                                            : boundary::value_to_jsonb(after);
+                                                           : boundary::value_to_jsonb(after);
     result.forward = changed ? boundary::value_to_jsonb(*forward->value) : nullptr;
     result.inverse = changed ? boundary::value_to_jsonb(*inverse->value) : nullptr;
     boundary::release(old_value);

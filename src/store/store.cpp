@@ -111,12 +111,11 @@ Statement notify_statement = {
     {TEXTOID, TEXTOID, INT8OID, TEXTOID, JSONBOID},
     nullptr};
 
-Statement history_row_statement = {
-    "SELECT forward_patch, inverse_patch FROM draft_mode.history"
-    " WHERE tenant = $1 AND section = $2 AND version = $3",
-    3,
-    {TEXTOID, TEXTOID, INT8OID},
-    nullptr};
+Statement history_row_statement = {"SELECT forward_patch, inverse_patch FROM draft_mode.history"
+                                   " WHERE tenant = $1 AND section = $2 AND version = $3",
+                                   3,
+                                   {TEXTOID, TEXTOID, INT8OID},
+                                   nullptr};
 
 Statement snapshot_statement = {
     "SELECT version, snapshot FROM draft_mode.history"
@@ -277,7 +276,10 @@ struct NewState {
     ArrayType *redo_versions;
 };
 
-Datum nullable(Jsonb *jsonb) { return PointerGetDatum(jsonb); }
+Datum nullable(Jsonb *jsonb)
+{
+    return PointerGetDatum(jsonb);
+}
 
 // Writes a change: section row, history row, notification.
 Outcome commit_change(const Section &section, const NewState &state)
@@ -324,28 +326,33 @@ Outcome unchanged(const Section &section, const char *kind)
                    section.published_version};
 }
 
-Jsonb *empty_patch() { return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("[]"))); }
+Jsonb *empty_patch()
+{
+    return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("[]")));
+}
 
 // Records an edit of the working content (save, patch, merge, restore, undo,
 // redo): it becomes the draft.
 Outcome commit_edit(const Section &section, const char *kind, const EditResult &edit,
                     ArrayType *undo_versions, ArrayType *redo_versions)
 {
-    NewState state = {kind,    edit.content, edit.forward,  edit.inverse, nullptr,
-                      section.published_version, true, undo_versions, redo_versions};
+    NewState state = {kind,         edit.content,  edit.forward,
+                      edit.inverse, nullptr,       section.published_version,
+                      true,         undo_versions, redo_versions};
     return commit_change(section, state);
 }
 
 // An undoable edit: pushed on the undo stack, clears the redo stack.
-Outcome edit_section(text *tenant, text *name, bool has_expected, int64 expected,
-                     Jsonb *argument, EditKind edit_kind, const char *kind)
+Outcome edit_section(text *tenant, text *name, bool has_expected, int64 expected, Jsonb *argument,
+                     EditKind edit_kind, const char *kind)
 {
     Section section = lock_section(tenant, name);
     check_version(section, has_expected, expected);
     EditResult edit = compute_edit(section.working(), argument, edit_kind);
     if (!edit.changed)
         return unchanged(section, kind);
-    return commit_edit(section, kind, edit, push_version(section.undo_versions, section.version + 1),
+    return commit_edit(section, kind, edit,
+                       push_version(section.undo_versions, section.version + 1),
                        make_array(nullptr, 0));
 }
 
@@ -356,14 +363,14 @@ Jsonb *history_patch(const Section &section, int64 version, bool inverse)
                        Int64GetDatum(version)};
     execute(history_row_statement, values, "   ", true);
     if (SPI_processed == 0)
-        ereport(ERROR, (errcode(sqlstate_version_not_found),
-                        errmsg("version " INT64_FORMAT " of section \"%s\" is no longer in history",
-                               version, text_to_cstring(section.name)),
-                        errdetail_internal("{\"version\":" INT64_FORMAT
-                                           ",\"reason\":\"history_pruned\"}",
-                                           version),
-                        errhint("Retention removed it; restore a version that history still "
-                                "lists.")));
+        ereport(ERROR,
+                (errcode(sqlstate_version_not_found),
+                 errmsg("version " INT64_FORMAT " of section \"%s\" is no longer in history",
+                        version, text_to_cstring(section.name)),
+                 errdetail_internal("{\"version\":" INT64_FORMAT ",\"reason\":\"history_pruned\"}",
+                                    version),
+                 errhint("Retention removed it; restore a version that history still "
+                         "lists.")));
     bool is_null;
     return DatumGetJsonbP(column(inverse ? 2 : 1, &is_null));
 }
@@ -402,24 +409,24 @@ Outcome undo_or_redo(text *tenant, text *name, bool has_expected, int64 expected
 Jsonb *content_at_version(text *tenant, text *name, int64 current_version, int64 version)
 {
     if (version < 1 || version > current_version)
-        ereport(ERROR, (errcode(sqlstate_version_not_found),
-                        errmsg("section \"%s\" has no version " INT64_FORMAT, text_to_cstring(name),
-                               version),
-                        errdetail_internal("{\"version\":" INT64_FORMAT
-                                           ",\"current_version\":" INT64_FORMAT
-                                           ",\"reason\":\"no_such_version\"}",
-                                           version, current_version),
-                        errhint("Versions run from 1 to the section's current version.")));
+        ereport(
+            ERROR,
+            (errcode(sqlstate_version_not_found),
+             errmsg("section \"%s\" has no version " INT64_FORMAT, text_to_cstring(name), version),
+             errdetail_internal("{\"version\":" INT64_FORMAT ",\"current_version\":" INT64_FORMAT
+                                ",\"reason\":\"no_such_version\"}",
+                                version, current_version),
+             errhint("Versions run from 1 to the section's current version.")));
     Datum values[4] = {PointerGetDatum(tenant), PointerGetDatum(name), Int64GetDatum(version), 0};
     execute(snapshot_statement, values, "   ", true);
     if (SPI_processed == 0)
-        ereport(ERROR, (errcode(sqlstate_version_not_found),
-                        errmsg("version " INT64_FORMAT " of section \"%s\" is no longer in history",
-                               version, text_to_cstring(name)),
-                        errdetail_internal("{\"version\":" INT64_FORMAT
-                                           ",\"reason\":\"history_pruned\"}",
-                                           version),
-                        errhint("Retention removed the snapshot it would be rebuilt from.")));
+        ereport(ERROR,
+                (errcode(sqlstate_version_not_found),
+                 errmsg("version " INT64_FORMAT " of section \"%s\" is no longer in history",
+                        version, text_to_cstring(name)),
+                 errdetail_internal("{\"version\":" INT64_FORMAT ",\"reason\":\"history_pruned\"}",
+                                    version),
+                 errhint("Retention removed the snapshot it would be rebuilt from.")));
     bool is_null;
     int64 snapshot_version = DatumGetInt64(column(1, &is_null));
     Jsonb *snapshot = DatumGetJsonbP(column(2, &is_null));
@@ -431,13 +438,13 @@ Jsonb *content_at_version(text *tenant, text *name, int64 current_version, int64
     execute(patches_statement, values, "    ", true);
     int count = static_cast<int>(SPI_processed);
     if (count != version - snapshot_version)
-        ereport(ERROR, (errcode(sqlstate_version_not_found),
-                        errmsg("version " INT64_FORMAT " of section \"%s\" is no longer in history",
-                               version, text_to_cstring(name)),
-                        errdetail_internal("{\"version\":" INT64_FORMAT
-                                           ",\"reason\":\"history_pruned\"}",
-                                           version),
-                        errhint("Retention removed a change it would be rebuilt from.")));
+        ereport(ERROR,
+                (errcode(sqlstate_version_not_found),
+                 errmsg("version " INT64_FORMAT " of section \"%s\" is no longer in history",
+                        version, text_to_cstring(name)),
+                 errdetail_internal("{\"version\":" INT64_FORMAT ",\"reason\":\"history_pruned\"}",
+                                    version),
+                 errhint("Retention removed a change it would be rebuilt from.")));
     auto **patches = static_cast<Jsonb **>(palloc(count * sizeof(Jsonb *)));
     for (int i = 0; i < count; ++i)
         patches[i] = DatumGetJsonbP(
@@ -464,11 +471,11 @@ void validate_or_raise(const Section &section, Jsonb *content)
     escape_json(&detail, text_to_cstring(section.section_type));
     appendStringInfo(&detail, ",\"errors\":%s}",
                      DatumGetCString(DirectFunctionCall1(jsonb_out, errors)));
-    ereport(ERROR, (errcode(sqlstate_validation_failed),
-                    errmsg("section \"%s\" is not valid: publish refused",
-                           text_to_cstring(section.name)),
-                    errdetail_internal("%s", detail.data),
-                    errhint("Fix every error listed in \"errors\" and publish again.")));
+    ereport(ERROR,
+            (errcode(sqlstate_validation_failed),
+             errmsg("section \"%s\" is not valid: publish refused", text_to_cstring(section.name)),
+             errdetail_internal("%s", detail.data),
+             errhint("Fix every error listed in \"errors\" and publish again.")));
 }
 
 // Returns an Outcome as a draft_mode.change composite.
@@ -553,6 +560,11 @@ Datum draft_mode_create_section(PG_FUNCTION_ARGS)
     require(fcinfo, 2, "content");
     return run_operation(fcinfo, [&](text *tenant, text *name) {
         Jsonb *content = PG_GETARG_JSONB_P(2);
+        // Created content is published at once, so it must be valid.
+        Section created = {};
+        created.name = name;
+        created.section_type = PG_ARGISNULL(3) ? nullptr : PG_GETARG_TEXT_PP(3);
+        validate_or_raise(created, content);
         Datum values[4] = {PointerGetDatum(tenant), PointerGetDatum(name),
                            PG_ARGISNULL(3) ? 0 : PG_GETARG_DATUM(3), PointerGetDatum(content)};
         execute(create_statement, values, PG_ARGISNULL(3) ? "  n " : "    ");
@@ -562,9 +574,13 @@ Datum draft_mode_create_section(PG_FUNCTION_ARGS)
                                    text_to_cstring(name), text_to_cstring(tenant)),
                             errdetail_internal("{\"reason\":\"section_exists\"}"),
                             errhint("Edit it with save_draft, patch_draft or merge_draft.")));
-        Datum history[7] = {PointerGetDatum(tenant), PointerGetDatum(name), Int64GetDatum(1),
-                            CStringGetTextDatum("create"), PointerGetDatum(empty_patch()),
-                            PointerGetDatum(empty_patch()), PointerGetDatum(content)};
+        Datum history[7] = {PointerGetDatum(tenant),
+                            PointerGetDatum(name),
+                            Int64GetDatum(1),
+                            CStringGetTextDatum("create"),
+                            PointerGetDatum(empty_patch()),
+                            PointerGetDatum(empty_patch()),
+                            PointerGetDatum(content)};
         execute(history_statement, history, "       ");
         if (draft_mode::boundary::notify_enabled()) {
             Datum message[5] = {PointerGetDatum(tenant), PointerGetDatum(name), Int64GetDatum(1),
@@ -620,8 +636,9 @@ Datum draft_mode_publish(PG_FUNCTION_ARGS)
             return unchanged(section, "publish");
         validate_or_raise(section, section.draft);
         Jsonb *empty = empty_patch();
-        NewState state = {"publish", section.draft, empty, empty, section.draft, 0, false,
-                          section.undo_versions, section.redo_versions};
+        NewState state = {"publish", section.draft,         empty,
+                          empty,     section.draft,         0,
+                          false,     section.undo_versions, section.redo_versions};
         return commit_change(section, state);
     });
 }
@@ -699,8 +716,10 @@ Datum draft_mode_content_at(PG_FUNCTION_ARGS)
     SPI_connect();
     Datum key[2] = {PointerGetDatum(tenant), PointerGetDatum(name)};
     static Statement version_statement = {
-        "SELECT version FROM draft_mode.sections WHERE tenant = $1 AND section = $2", 2,
-        {TEXTOID, TEXTOID}, nullptr};
+        "SELECT version FROM draft_mode.sections WHERE tenant = $1 AND section = $2",
+        2,
+        {TEXTOID, TEXTOID},
+        nullptr};
     execute(version_statement, key, "  ", true);
     if (SPI_processed == 0)
         raise_not_found(tenant, name);

@@ -3,20 +3,56 @@
 #include "boundary/postgres_headers.h"
 
 extern "C" {
+#include "access/htup_details.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_type.h"
 #include "utils/acl.h"
 #include "utils/lsyscache.h"
+#include "utils/regproc.h"
+#include "utils/syscache.h"
 }
+
+namespace {
+
+// Raises unless validator exists and is a plain function (content jsonb)
+// returning text[]: calling anything else through fmgr could crash.
+void check_validator(Oid validator)
+{
+    HeapTuple tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(validator));
+    if (!HeapTupleIsValid(tuple))
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_FUNCTION),
+                        errmsg("validator function %u does not exist", validator),
+                        errdetail_internal("{\"validator\":%u,\"reason\":\"validator_dropped\"}",
+                                           validator),
+                        errhint("Register the section type's validator again with "
+                                "draft_mode.set_validator(), or remove it with "
+                                "draft_mode.remove_validator().")));
+    auto *procedure = reinterpret_cast<Form_pg_proc>(GETSTRUCT(tuple));
+    bool valid = procedure->prokind == PROKIND_FUNCTION && !procedure->proretset &&
+                 procedure->pronargs == 1 && procedure->proargtypes.values[0] == JSONBOID &&
+                 procedure->prorettype == TEXTARRAYOID;
+    ReleaseSysCache(tuple);
+    if (!valid)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("function %s is not a validator", format_procedure(validator)),
+                        errdetail_internal("{\"validator\":%u,\"reason\":\"wrong_signature\"}",
+                                           validator),
+                        errhint("A validator takes (content jsonb) and returns text[].")));
+}
+
+} // namespace
 
 extern "C" {
 
 PG_FUNCTION_INFO_V1(draft_mode_call_validator);
 
 // call_validator(validator regprocedure, content jsonb) returns text[]:
-// the validator's result (NULL stays NULL). Checks EXECUTE permission like a
-// call by name would.
+// the validator's result (NULL stays NULL). Checks the signature, and
+// EXECUTE permission like a call by name would.
 Datum draft_mode_call_validator(PG_FUNCTION_ARGS)
 {
     Oid validator = PG_GETARG_OID(0);
+    check_validator(validator);
     AclResult permission = pg_proc_aclcheck(validator, GetUserId(), ACL_EXECUTE);
     if (permission != ACLCHECK_OK)
         aclcheck_error(permission, OBJECT_FUNCTION, get_func_name(validator));
