@@ -117,17 +117,90 @@ CREATE TYPE draft_mode.change AS (
 COMMENT ON TYPE draft_mode.change IS
 'Result of a store operation: the section''s version after it (use it as the next expected_version), what was done, and whether anything changed';
 
--- The actor recorded on history rows: draft_mode.actor, else the "sub" claim
--- of PostgREST's request.jwt.claims, else the current role. Never an argument.
+------------------------------------------------------------------------------
+-- Trusted session state: tenant and actor.
+--
+-- A JWT's claims, which PostgREST verifies and sets in request.jwt.claims for
+-- each request, win over the draft_mode.tenant and draft_mode.actor
+-- settings, which an application's connection layer sets with SET LOCAL in
+-- each transaction. Neither is ever a function argument.
+------------------------------------------------------------------------------
+
+-- The calling role: the session's role (login or SET ROLE), also inside a
+-- SECURITY DEFINER function, where current_user is the function's owner.
+CREATE FUNCTION draft_mode.caller()
+RETURNS pg_catalog.name
+AS 'MODULE_PATHNAME', 'draft_mode_caller'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+-- The claims of the request's JWT, or NULL outside PostgREST.
+CREATE FUNCTION draft_mode.jwt_claims()
+RETURNS pg_catalog.jsonb
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT nullif(current_setting('request.jwt.claims', true), '')::jsonb
+$$;
+
+-- The actor recorded on history rows: the JWT's "sub" claim, else
+-- draft_mode.actor, else the calling role.
 CREATE FUNCTION draft_mode.current_actor()
 RETURNS pg_catalog.text
 LANGUAGE sql STABLE PARALLEL SAFE
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT coalesce(
-        nullif(current_setting('draft_mode.actor', true), ''),
-        nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub',
-        current_user::text)
+    SELECT coalesce(draft_mode.jwt_claims() ->> 'sub',
+                    nullif(current_setting('draft_mode.actor', true), ''),
+                    draft_mode.caller()::text)
+$$;
+
+-- The tenant this session works for: the JWT's "tenant" claim, else
+-- draft_mode.tenant; NULL when neither is set.
+CREATE FUNCTION draft_mode.current_tenant()
+RETURNS pg_catalog.text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(draft_mode.jwt_claims() ->> 'tenant',
+                    nullif(current_setting('draft_mode.tenant', true), ''))
+$$;
+
+-- True when the calling role may work across tenants: members of
+-- draft_mode_admin (and superusers).
+CREATE FUNCTION draft_mode.is_admin()
+RETURNS pg_catalog.bool
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT pg_has_role(draft_mode.caller(), 'draft_mode_admin', 'MEMBER')
+$$;
+
+-- Raises 42501 unless this session may act on tenant: its own tenant, or
+-- any tenant for an administrator. The error says nothing about whether
+-- the other tenant or its sections exist.
+CREATE FUNCTION draft_mode.check_tenant(tenant pg_catalog.text)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    scoped text := draft_mode.current_tenant();
+BEGIN
+    IF draft_mode.is_admin() THEN
+        RETURN;
+    END IF;
+    IF scoped IS NULL THEN
+        RAISE EXCEPTION 'no tenant is set for this session'
+            USING ERRCODE = 'insufficient_privilege', DETAIL = '{"reason":"tenant_not_set"}',
+                  HINT = 'SET LOCAL draft_mode.tenant in each transaction, or send a JWT with a "tenant" claim.';
+    END IF;
+    IF tenant IS DISTINCT FROM scoped THEN
+        RAISE EXCEPTION 'this session works for tenant "%", not "%"', scoped, tenant
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = jsonb_build_object('reason', 'tenant_mismatch', 'session_tenant', scoped)::text,
+                  HINT = 'Pass the session''s own tenant, or change draft_mode.tenant.';
+    END IF;
+END
 $$;
 
 -- Calls a validator by OID (never resolved by name), with EXECUTE checked.
@@ -164,7 +237,7 @@ BEGIN
                       AND NOT p.proretset) THEN
         RAISE EXCEPTION 'function % is not a validator', validator
             USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = json_build_object('validator', validator::text)::text,
+                  DETAIL = jsonb_build_object('validator', validator::text)::text,
                   HINT = 'A validator takes (content jsonb) and returns text[].';
     END IF;
     INSERT INTO draft_mode.validators AS v (section_type, validator)
@@ -208,11 +281,17 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    PERFORM draft_mode.check_tenant(tenant);
     IF mode IS NULL OR mode NOT IN ('draft', 'published') THEN
         RAISE EXCEPTION 'invalid mode "%"', mode
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = '{"argument":"mode","allowed":["draft","published"]}',
                   HINT = 'Use mode => ''draft'' or mode => ''published''.';
+    END IF;
+    IF mode = 'draft' AND NOT pg_has_role(draft_mode.caller(), 'draft_mode_editor', 'MEMBER') THEN
+        RAISE EXCEPTION 'only editors may read drafts'
+            USING ERRCODE = 'insufficient_privilege', DETAIL = '{"reason":"drafts_need_editor"}',
+                  HINT = 'Read with mode => ''published'', or grant draft_mode_editor.';
     END IF;
     SELECT CASE WHEN mode = 'draft' THEN coalesce(s.draft_content, s.published_content)
                 ELSE s.published_content END,
@@ -292,6 +371,7 @@ DECLARE
     errors text[];
     missing text;
 BEGIN
+    PERFORM draft_mode.check_tenant(tenant);
     IF sections IS NULL OR array_position(sections, NULL) IS NOT NULL THEN
         RAISE EXCEPTION 'argument "sections" must not be null or contain nulls'
             USING ERRCODE = 'null_value_not_allowed', DETAIL = '{"argument":"sections"}',
@@ -304,7 +384,7 @@ BEGIN
     IF missing IS NOT NULL THEN
         RAISE EXCEPTION 'section "%" of tenant "%" does not exist', missing, tenant
             USING ERRCODE = 'DM101',
-                  DETAIL = json_build_object('reason', 'section_not_found', 'section', missing)::text,
+                  DETAIL = jsonb_build_object('reason', 'section_not_found', 'section', missing)::text,
                   HINT = 'Create it with draft_mode.create_section().';
     END IF;
     FOR locked IN
@@ -367,7 +447,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT h.version, h.kind, h.actor, h.created_at, h.forward_patch, h.inverse_patch,
            h.snapshot IS NOT NULL
-      FROM draft_mode.history AS h
+      FROM draft_mode.history AS h, draft_mode.check_tenant(history.tenant) AS allowed
      WHERE h.tenant = history.tenant AND h.section = history.section
        AND (before_version IS NULL OR h.version < before_version)
      ORDER BY h.version DESC
@@ -405,6 +485,108 @@ RETURNS draft_mode.change
 AS 'MODULE_PATHNAME', 'draft_mode_redo'
 LANGUAGE C VOLATILE
 SET search_path = pg_catalog, pg_temp;
+
+------------------------------------------------------------------------------
+-- Security model.
+--
+-- Roles: draft_mode_viewer reads published content; draft_mode_editor edits,
+-- publishes and reads history; draft_mode_admin works across tenants and
+-- manages validators. Grant them to your application's roles.
+--
+-- Tables are not writable by anyone but their owner: every change goes
+-- through the store functions below, which run as SECURITY DEFINER (so
+-- editors cannot rewrite history directly), with a fixed search_path, and
+-- check the session's tenant themselves (draft_mode.check_tenant). Row-level
+-- security scopes every direct read of a tenant's rows to the session's
+-- tenant.
+------------------------------------------------------------------------------
+
+DO $roles$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'draft_mode_viewer') THEN
+        CREATE ROLE draft_mode_viewer NOLOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'draft_mode_editor') THEN
+        CREATE ROLE draft_mode_editor NOLOGIN IN ROLE draft_mode_viewer;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'draft_mode_admin') THEN
+        CREATE ROLE draft_mode_admin NOLOGIN IN ROLE draft_mode_editor;
+    END IF;
+END
+$roles$;
+
+ALTER TABLE draft_mode.sections ENABLE ROW LEVEL SECURITY;
+ALTER TABLE draft_mode.history ENABLE ROW LEVEL SECURITY;
+
+-- (SELECT ...) makes each function an init plan, evaluated once per query.
+CREATE POLICY tenant_isolation ON draft_mode.sections
+    USING (tenant = (SELECT draft_mode.current_tenant()) OR (SELECT draft_mode.is_admin()));
+CREATE POLICY tenant_isolation ON draft_mode.history
+    USING (tenant = (SELECT draft_mode.current_tenant()) OR (SELECT draft_mode.is_admin()));
+
+-- The view applies the reader's privileges and row-level security.
+ALTER VIEW draft_mode.published_sections SET (security_invoker = true);
+
+ALTER FUNCTION draft_mode.create_section(text, text, jsonb, text) SECURITY DEFINER;
+ALTER FUNCTION draft_mode.get_section(text, text, text) SECURITY DEFINER;
+ALTER FUNCTION draft_mode.save_draft(text, text, jsonb, int8) SECURITY DEFINER;
+ALTER FUNCTION draft_mode.patch_draft(text, text, jsonb, int8) SECURITY DEFINER;
+ALTER FUNCTION draft_mode.merge_draft(text, text, jsonb, int8) SECURITY DEFINER;
+ALTER FUNCTION draft_mode.publish(text, text, int8) SECURITY DEFINER;
+ALTER FUNCTION draft_mode.publish_many(text, text[]) SECURITY DEFINER;
+ALTER FUNCTION draft_mode.publish_tenant(text) SECURITY DEFINER;
+ALTER FUNCTION draft_mode.discard(text, text, int8) SECURITY DEFINER;
+ALTER FUNCTION draft_mode.history(text, text, int4, int8) SECURITY DEFINER;
+ALTER FUNCTION draft_mode.content_at(text, text, int8) SECURITY DEFINER;
+ALTER FUNCTION draft_mode.restore(text, text, int8, int8) SECURITY DEFINER;
+ALTER FUNCTION draft_mode.undo(text, text, int8) SECURITY DEFINER;
+ALTER FUNCTION draft_mode.redo(text, text, int8) SECURITY DEFINER;
+ALTER FUNCTION draft_mode.set_validator(text, regprocedure) SECURITY DEFINER;
+ALTER FUNCTION draft_mode.remove_validator(text) SECURITY DEFINER;
+
+-- Nothing reaches PUBLIC but the pure JSON functions, the session-state
+-- helpers and the schema itself.
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA draft_mode FROM PUBLIC;
+REVOKE ALL ON ALL TABLES IN SCHEMA draft_mode FROM PUBLIC;
+GRANT USAGE ON SCHEMA draft_mode TO PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    draft_mode.jsonb_patch(jsonb, jsonb), draft_mode.jsonb_merge_patch(jsonb, jsonb),
+    draft_mode.jsonb_diff(jsonb, jsonb), draft_mode.jsonb_pointer_get(jsonb, text),
+    draft_mode.caller(), draft_mode.jwt_claims(), draft_mode.current_actor(),
+    draft_mode.current_tenant(), draft_mode.is_admin(), draft_mode.check_tenant(text)
+    TO PUBLIC;
+
+-- Viewers: published content of their tenant.
+GRANT SELECT (tenant, section, section_type, published_content, published_version, published_at)
+    ON draft_mode.sections TO draft_mode_viewer;
+GRANT SELECT ON draft_mode.published_sections TO draft_mode_viewer;
+GRANT EXECUTE ON FUNCTION draft_mode.get_section(text, text, text) TO draft_mode_viewer;
+
+-- Editors: every store operation, and reads of their tenant's rows.
+GRANT SELECT ON draft_mode.sections, draft_mode.history, draft_mode.validators
+    TO draft_mode_editor;
+GRANT EXECUTE ON FUNCTION
+    draft_mode.create_section(text, text, jsonb, text),
+    draft_mode.save_draft(text, text, jsonb, int8),
+    draft_mode.patch_draft(text, text, jsonb, int8),
+    draft_mode.merge_draft(text, text, jsonb, int8),
+    draft_mode.publish(text, text, int8),
+    draft_mode.publish_many(text, text[]),
+    draft_mode.publish_tenant(text),
+    draft_mode.discard(text, text, int8),
+    draft_mode.history(text, text, int4, int8),
+    draft_mode.content_at(text, text, int8),
+    draft_mode.restore(text, text, int8, int8),
+    draft_mode.undo(text, text, int8),
+    draft_mode.redo(text, text, int8),
+    draft_mode.validate(text, text),
+    draft_mode.validation_errors(text, jsonb),
+    draft_mode.call_validator(regprocedure, jsonb)
+    TO draft_mode_editor;
+
+-- Administrators: validators (they run as the calling editor's role).
+GRANT EXECUTE ON FUNCTION draft_mode.set_validator(text, regprocedure),
+    draft_mode.remove_validator(text) TO draft_mode_admin;
 
 SELECT pg_catalog.pg_extension_config_dump('draft_mode.sections', '');
 SELECT pg_catalog.pg_extension_config_dump('draft_mode.history', '');

@@ -12,6 +12,7 @@ int undo_steps_setting = 100;
 int snapshot_interval_setting = 50;
 bool notify_setting = true;
 char *actor_setting = nullptr;
+char *tenant_setting = nullptr;
 
 } // namespace
 
@@ -63,9 +64,13 @@ void define_settings()
                              &notify_setting, true, PGC_USERSET, 0, NULL, NULL, NULL);
     DefineCustomStringVariable("draft_mode.actor",
                                "Who makes the changes of this session, as recorded in history.",
-                               "Set by the application's connection layer; when empty, the sub "
-                               "claim of request.jwt.claims, else the current role, is recorded.",
+                               "Set by the application's connection layer; the sub claim of "
+                               "request.jwt.claims wins; when neither is set, the role is recorded.",
                                &actor_setting, "", PGC_USERSET, 0, NULL, NULL, NULL);
+    DefineCustomStringVariable("draft_mode.tenant", "The tenant this session works for.",
+                               "Set by the application's connection layer (SET LOCAL in each "
+                               "transaction); a JWT's tenant claim in request.jwt.claims wins.",
+                               &tenant_setting, "", PGC_USERSET, 0, NULL, NULL, NULL);
     MarkGUCPrefixReserved("draft_mode");
 }
 

@@ -140,6 +140,17 @@ Statement validation_statement = {
     {TEXTOID, JSONBOID},
     nullptr};
 
+// Raises 42501 unless this session may act on the tenant (see
+// draft_mode.check_tenant in the install script).
+Statement tenant_statement = {
+    "SELECT draft_mode.check_tenant($1)", 1, {TEXTOID}, nullptr};
+
+void check_tenant(text *tenant)
+{
+    Datum values[1] = {PointerGetDatum(tenant)};
+    execute(tenant_statement, values, " ", true);
+}
+
 // A locked section row; pointers are in the SPI context.
 struct Section {
     text *tenant;
@@ -524,6 +535,7 @@ template <typename Body> Datum run_operation(FunctionCallInfo fcinfo, Body body)
     text *tenant = PG_GETARG_TEXT_PP(0);
     text *name = PG_GETARG_TEXT_PP(1);
     SPI_connect();
+    check_tenant(tenant);
     Outcome outcome = body(tenant, name);
     SPI_finish();
     return outcome_datum(fcinfo, tenant, name, outcome);
@@ -714,6 +726,7 @@ Datum draft_mode_content_at(PG_FUNCTION_ARGS)
     text *name = PG_GETARG_TEXT_PP(1);
     MemoryContext caller = CurrentMemoryContext;
     SPI_connect();
+    check_tenant(tenant);
     Datum key[2] = {PointerGetDatum(tenant), PointerGetDatum(name)};
     static Statement version_statement = {
         "SELECT version FROM draft_mode.sections WHERE tenant = $1 AND section = $2",

@@ -47,13 +47,16 @@ extern "C" {
 PG_FUNCTION_INFO_V1(draft_mode_call_validator);
 
 // call_validator(validator regprocedure, content jsonb) returns text[]:
-// the validator's result (NULL stays NULL). Checks the signature, and
-// EXECUTE permission like a call by name would.
+// the validator's result (NULL stays NULL). Checks the signature, and runs
+// the validator as the calling role, with that role's EXECUTE permission.
 Datum draft_mode_call_validator(PG_FUNCTION_ARGS)
 {
     Oid validator = PG_GETARG_OID(0);
     check_validator(validator);
-    AclResult permission = pg_proc_aclcheck(validator, GetUserId(), ACL_EXECUTE);
+    // The store's functions are SECURITY DEFINER: run the validator as the
+    // calling role, never as the extension's owner.
+    Oid caller = GetOuterUserId();
+    AclResult permission = pg_proc_aclcheck(validator, caller, ACL_EXECUTE);
     if (permission != ACLCHECK_OK)
         aclcheck_error(permission, OBJECT_FUNCTION, get_func_name(validator));
     FmgrInfo function;
@@ -62,7 +65,20 @@ Datum draft_mode_call_validator(PG_FUNCTION_ARGS)
     InitFunctionCallInfoData(*call, &function, 1, InvalidOid, NULL, NULL);
     call->args[0].value = PG_GETARG_DATUM(1);
     call->args[0].isnull = false;
-    Datum errors = FunctionCallInvoke(call);
+    Oid saved_user;
+    int saved_context;
+    GetUserIdAndSecContext(&saved_user, &saved_context);
+    SetUserIdAndSecContext(caller, saved_context | SECURITY_LOCAL_USERID_CHANGE);
+    Datum errors;
+    PG_TRY();
+    {
+        errors = FunctionCallInvoke(call);
+    }
+    PG_FINALLY();
+    {
+        SetUserIdAndSecContext(saved_user, saved_context);
+    }
+    PG_END_TRY();
     if (call->isnull)
         PG_RETURN_NULL();
     PG_RETURN_DATUM(errors);

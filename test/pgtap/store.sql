@@ -392,14 +392,14 @@ SELECT lives_ok($$SELECT draft_mode.create_section('who', 's', '{"n": 0}')$$, 'a
 SET LOCAL draft_mode.actor = 'alice';
 SELECT lives_ok($$SELECT draft_mode.merge_draft('who', 's', '{"n": 1}', 1)$$, 'alice edits');
 SET LOCAL request.jwt.claims = '{"sub": "bob"}';
-SELECT lives_ok($$SELECT draft_mode.merge_draft('who', 's', '{"n": 2}', 2)$$, 'alice edits, claims say bob');
+SELECT lives_ok($$SELECT draft_mode.merge_draft('who', 's', '{"n": 2}', 2)$$, 'alice is set, the verified claims say bob: bob');
 SET LOCAL draft_mode.actor = '';
 SELECT lives_ok($$SELECT draft_mode.merge_draft('who', 's', '{"n": 3}', 3)$$, 'bob edits');
 SET LOCAL request.jwt.claims = '';
 SELECT lives_ok($$SELECT draft_mode.publish('who', 's')$$, 'current_user publishes');
 SELECT is(array_agg(actor ORDER BY version),
-          ARRAY[current_user::text, 'alice', 'alice', 'bob', current_user::text],
-          'history records draft_mode.actor, else the sub claim, else current_user')
+          ARRAY[current_user::text, 'alice', 'bob', 'bob', current_user::text],
+          'history records the sub claim, else draft_mode.actor, else the calling role')
   FROM draft_mode.history('who', 's');
 SELECT is((SELECT updated_by FROM draft_mode.get_section('who', 's')), current_user::text,
           'updated_by is the last change''s actor');

@@ -175,15 +175,15 @@ SELECT max(version) AS last_seen FROM seen;
 SELECT version FROM draft_mode.get_section('hist', 'page');
 
 --
--- The actor: draft_mode.actor, else the "sub" claim of request.jwt.claims,
--- else current_user; never an argument
+-- The actor: the "sub" claim of request.jwt.claims (verified by PostgREST),
+-- else draft_mode.actor, else the calling role; never an argument
 --
 SELECT version FROM draft_mode.create_section('actors', 'a', '{"n": 0}');
 SET draft_mode.actor = 'alice';
 SELECT version, kind FROM draft_mode.merge_draft('actors', 'a', '{"n": 1}', 1);
 SELECT updated_by FROM draft_mode.get_section('actors', 'a');
 SET request.jwt.claims = '{"sub": "bob", "role": "editor"}';
--- draft_mode.actor wins over the claim
+-- the verified claim wins over draft_mode.actor
 SELECT version, kind FROM draft_mode.merge_draft('actors', 'a', '{"n": 2}', 2);
 RESET draft_mode.actor;
 SELECT version, kind FROM draft_mode.merge_draft('actors', 'a', '{"n": 3}', 3);
