@@ -142,8 +142,7 @@ Statement validation_statement = {
 
 // Raises 42501 unless this session may act on the tenant (see
 // draft_mode.check_tenant in the install script).
-Statement tenant_statement = {
-    "SELECT draft_mode.check_tenant($1)", 1, {TEXTOID}, nullptr};
+Statement tenant_statement = {"SELECT draft_mode.check_tenant($1)", 1, {TEXTOID}, nullptr};
 
 void check_tenant(text *tenant)
 {
@@ -354,11 +353,11 @@ Outcome commit_edit(const Section &section, const char *kind, const EditResult &
 }
 
 // An undoable edit: pushed on the undo stack, clears the redo stack.
-Outcome edit_section(text *tenant, text *name, bool has_expected, int64 expected, Jsonb *argument,
-                     EditKind edit_kind, const char *kind)
+Outcome edit_section(text *tenant, text *name, int64 expected, Jsonb *argument, EditKind edit_kind,
+                     const char *kind)
 {
     Section section = lock_section(tenant, name);
-    check_version(section, has_expected, expected);
+    check_version(section, true, expected);
     EditResult edit = compute_edit(section.working(), argument, edit_kind);
     if (!edit.changed)
         return unchanged(section, kind);
@@ -541,6 +540,19 @@ template <typename Body> Datum run_operation(FunctionCallInfo fcinfo, Body body)
     return outcome_datum(fcinfo, tenant, name, outcome);
 }
 
+// The body of save_draft, patch_draft and merge_draft: (tenant, section,
+// argument, expected_version), where argument is the edit of the given kind.
+Datum edit_entry(FunctionCallInfo fcinfo, const char *argument, EditKind edit_kind,
+                 const char *kind)
+{
+    require(fcinfo, 2, argument);
+    require_expected_version(fcinfo, 3);
+    return run_operation(fcinfo, [&](text *tenant, text *name) {
+        return edit_section(tenant, name, PG_GETARG_INT64(3), PG_GETARG_JSONB_P(2), edit_kind,
+                            kind);
+    });
+}
+
 int64 optional_int64(FunctionCallInfo fcinfo, int argument, bool *present)
 {
     *present = !PG_ARGISNULL(argument);
@@ -606,34 +618,19 @@ Datum draft_mode_create_section(PG_FUNCTION_ARGS)
 // save_draft(tenant, section, content, expected_version).
 Datum draft_mode_save_draft(PG_FUNCTION_ARGS)
 {
-    require(fcinfo, 2, "content");
-    require_expected_version(fcinfo, 3);
-    return run_operation(fcinfo, [&](text *tenant, text *name) {
-        return edit_section(tenant, name, true, PG_GETARG_INT64(3), PG_GETARG_JSONB_P(2),
-                            EditKind::Replace, "save");
-    });
+    return edit_entry(fcinfo, "content", EditKind::Replace, "save");
 }
 
 // patch_draft(tenant, section, patch, expected_version): RFC 6902.
 Datum draft_mode_patch_draft(PG_FUNCTION_ARGS)
 {
-    require(fcinfo, 2, "patch");
-    require_expected_version(fcinfo, 3);
-    return run_operation(fcinfo, [&](text *tenant, text *name) {
-        return edit_section(tenant, name, true, PG_GETARG_INT64(3), PG_GETARG_JSONB_P(2),
-                            EditKind::Patch, "patch");
-    });
+    return edit_entry(fcinfo, "patch", EditKind::Patch, "patch");
 }
 
 // merge_draft(tenant, section, merge_patch, expected_version): RFC 7396.
 Datum draft_mode_merge_draft(PG_FUNCTION_ARGS)
 {
-    require(fcinfo, 2, "merge_patch");
-    require_expected_version(fcinfo, 3);
-    return run_operation(fcinfo, [&](text *tenant, text *name) {
-        return edit_section(tenant, name, true, PG_GETARG_INT64(3), PG_GETARG_JSONB_P(2),
-                            EditKind::Merge, "merge");
-    });
+    return edit_entry(fcinfo, "merge_patch", EditKind::Merge, "merge");
 }
 
 // publish(tenant, section, expected_version => null): the draft goes live.

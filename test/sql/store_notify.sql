@@ -9,20 +9,9 @@
 -- sent nothing shows as nothing before 'end'. Tenant: 'notify'.
 CREATE EXTENSION IF NOT EXISTS dblink;
 
--- Runs statement; its error as (code, message, detail, hint), or code 00000
--- when it succeeds (which, where an error is expected, shows in the diff).
-CREATE FUNCTION pg_temp.try(statement text,
-                            OUT code text, OUT message text, OUT detail text, OUT hint text)
-LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE statement;
-    code := '00000';
-    message := 'no error';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
-                            detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
-END
-$$;
+\set ECHO none
+\i test/sql/include/store_helpers.sql
+\set ECHO all
 
 -- The payloads the listener received on channel draft_mode before 'end', in
 -- order, and whether this session sent them; waits up to 30 s for 'end'.

@@ -9,35 +9,9 @@
 
 CREATE SCHEMA store_undo;
 
--- Runs statement; its error as (code, message, detail, hint), or code 00000
--- when it succeeds (which, where an error is expected, shows in the diff).
-CREATE FUNCTION store_undo.try(statement text,
-                            OUT code text, OUT message text, OUT detail text, OUT hint text)
-LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE statement;
-    code := '00000';
-    message := 'no error';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
-                            detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
-END
-$$;
-
--- Everything a store call may change for one section, read from the tables.
-CREATE FUNCTION store_undo.state(tenant text, section text,
-                              OUT version int8, OUT published_version int8,
-                              OUT has_draft bool, OUT draft jsonb, OUT published jsonb,
-                              OUT history_rows int8, OUT undo int8[], OUT redo int8[])
-LANGUAGE sql AS $$
-    SELECT s.version, s.published_version, s.draft_content IS NOT NULL, s.draft_content,
-           s.published_content,
-           (SELECT count(*) FROM draft_mode.history AS h
-             WHERE h.tenant = s.tenant AND h.section = s.section),
-           s.undo_versions, s.redo_versions
-      FROM draft_mode.sections AS s
-     WHERE s.tenant = state.tenant AND s.section = state.section
-$$;
+\set ECHO none
+\i test/sql/include/store_helpers.sql
+\set ECHO all
 
 --
 -- A few steps, by hand
@@ -47,22 +21,22 @@ SHOW draft_mode.undo_steps;
 SELECT version FROM draft_mode.merge_draft('undo', 'small', '{"title": "v2"}', 1);
 SELECT version FROM draft_mode.patch_draft('undo', 'small',
     '[{"op": "replace", "path": "/price", "value": 1.50}]', 2);
-SELECT * FROM store_undo.state('undo', 'small');
+SELECT * FROM pg_temp.state('undo', 'small');
 -- each undo is a new version (kind undo) that restores the previous content
 SELECT * FROM draft_mode.undo('undo', 'small', 3);
 SELECT content FROM draft_mode.get_section('undo', 'small');
 SELECT version, kind, forward_patch, inverse_patch FROM draft_mode.history('undo', 'small', 1);
 -- back to the published content: no draft
 SELECT * FROM draft_mode.undo('undo', 'small', expected_version => 4);
-SELECT * FROM store_undo.state('undo', 'small');
+SELECT * FROM pg_temp.state('undo', 'small');
 -- nothing left to undo: DM104, nothing changes
-SELECT * FROM store_undo.try($$SELECT draft_mode.undo('undo', 'small', 5)$$) \gx
+SELECT * FROM pg_temp.try($$SELECT draft_mode.undo('undo', 'small', 5)$$) \gx
 -- redo re-applies the undone edits, last undone first
 SELECT * FROM draft_mode.redo('undo', 'small', 5);
 SELECT content FROM draft_mode.get_section('undo', 'small');
 SELECT * FROM draft_mode.redo('undo', 'small', 6);
-SELECT * FROM store_undo.state('undo', 'small');
-SELECT * FROM store_undo.try($$SELECT draft_mode.redo('undo', 'small', 7)$$) \gx
+SELECT * FROM pg_temp.state('undo', 'small');
+SELECT * FROM pg_temp.try($$SELECT draft_mode.redo('undo', 'small', 7)$$) \gx
 -- undoing a redo undoes the redone edit
 SELECT * FROM draft_mode.undo('undo', 'small', 7);
 SELECT content FROM draft_mode.get_section('undo', 'small');
@@ -72,17 +46,17 @@ SELECT * FROM draft_mode.redo('undo', 'small', 8);
 SELECT version FROM draft_mode.undo('undo', 'small', 9);
 -- a new edit after undo clears the redo chain: redo is DM104
 SELECT version FROM draft_mode.merge_draft('undo', 'small', '{"title": "v3"}', 10);
-SELECT * FROM store_undo.state('undo', 'small');
-SELECT * FROM store_undo.try($$SELECT draft_mode.redo('undo', 'small', 11)$$) \gx
-SELECT * FROM store_undo.state('undo', 'small');
+SELECT * FROM pg_temp.state('undo', 'small');
+SELECT * FROM pg_temp.try($$SELECT draft_mode.redo('undo', 'small', 11)$$) \gx
+SELECT * FROM pg_temp.state('undo', 'small');
 -- stale and NULL expected_version, unknown section
-SELECT * FROM store_undo.try($$SELECT draft_mode.undo('undo', 'small', 10)$$) \gx
-SELECT * FROM store_undo.try($$SELECT draft_mode.redo('undo', 'small', 12)$$) \gx
-SELECT * FROM store_undo.try($$SELECT draft_mode.undo('undo', 'small', NULL)$$) \gx
-SELECT * FROM store_undo.try($$SELECT draft_mode.redo('undo', 'small', NULL)$$) \gx
-SELECT * FROM store_undo.try($$SELECT draft_mode.undo('undo', 'nope', 1)$$) \gx
-SELECT * FROM store_undo.try($$SELECT draft_mode.redo('undo', 'nope', 1)$$) \gx
-SELECT * FROM store_undo.state('undo', 'small');
+SELECT * FROM pg_temp.try($$SELECT draft_mode.undo('undo', 'small', 10)$$) \gx
+SELECT * FROM pg_temp.try($$SELECT draft_mode.redo('undo', 'small', 12)$$) \gx
+SELECT * FROM pg_temp.try($$SELECT draft_mode.undo('undo', 'small', NULL)$$) \gx
+SELECT * FROM pg_temp.try($$SELECT draft_mode.redo('undo', 'small', NULL)$$) \gx
+SELECT * FROM pg_temp.try($$SELECT draft_mode.undo('undo', 'nope', 1)$$) \gx
+SELECT * FROM pg_temp.try($$SELECT draft_mode.redo('undo', 'nope', 1)$$) \gx
+SELECT * FROM pg_temp.state('undo', 'small');
 
 -- undo after publish: the working content steps back and becomes a draft;
 -- the published content stays as published
@@ -100,7 +74,7 @@ SELECT version, kind FROM draft_mode.undo('undo', 'small', 16);
 SELECT content, has_draft FROM draft_mode.get_section('undo', 'small');
 SELECT version, kind FROM draft_mode.redo('undo', 'small', 17);
 SELECT version, kind FROM draft_mode.redo('undo', 'small', 18);
-SELECT * FROM store_undo.state('undo', 'small');
+SELECT * FROM pg_temp.state('undo', 'small');
 
 --
 -- 60 edits, then 60 undos in a new session, then 60 redos in another
@@ -145,9 +119,12 @@ END
 $$;
 SELECT count(*) AS versions, max(version) AS last FROM store_undo.seen;
 SELECT content FROM draft_mode.get_section('undo', 'deep');
-SELECT cardinality(undo) AS undo_depth, redo FROM store_undo.state('undo', 'deep');
+SELECT cardinality(undo) AS undo_depth, redo FROM pg_temp.state('undo', 'deep');
 
 \c
+\set ECHO none
+\i test/sql/include/store_helpers.sql
+\set ECHO all
 -- a new session: the stacks are still there
 SELECT version, cardinality(undo_versions) AS undo_depth FROM draft_mode.sections
  WHERE tenant = 'undo' AND section = 'deep';
@@ -173,13 +150,16 @@ SELECT count(*) AS undos, count(*) FILTER (WHERE content_ok) AS content_ok,
 SELECT content, version, has_draft, published_version
   FROM draft_mode.get_section('undo', 'deep');
 SELECT cardinality(undo) AS undo_depth, cardinality(redo) AS redo_depth
-  FROM store_undo.state('undo', 'deep');
-SELECT code, message FROM store_undo.try($$SELECT draft_mode.undo('undo', 'deep', 121)$$);
+  FROM pg_temp.state('undo', 'deep');
+SELECT code, message FROM pg_temp.try($$SELECT draft_mode.undo('undo', 'deep', 121)$$);
 -- history holds 60 undo rows
 SELECT kind, count(*) FROM draft_mode.history WHERE tenant = 'undo' AND section = 'deep'
  GROUP BY kind ORDER BY kind;
 
 \c
+\set ECHO none
+\i test/sql/include/store_helpers.sql
+\set ECHO all
 CREATE TEMPORARY TABLE redone (step int, version int8, content_ok bool);
 DO $$
 DECLARE
@@ -201,7 +181,7 @@ SELECT count(*) AS redos, count(*) FILTER (WHERE content_ok) AS content_ok,
 SELECT (SELECT content FROM draft_mode.get_section('undo', 'deep'))
        = (SELECT content FROM store_undo.seen WHERE version = 61) AS same_as_after_edit_60;
 SELECT version, has_draft FROM draft_mode.get_section('undo', 'deep');
-SELECT code, message FROM store_undo.try($$SELECT draft_mode.redo('undo', 'deep', 181)$$);
+SELECT code, message FROM pg_temp.try($$SELECT draft_mode.redo('undo', 'deep', 181)$$);
 -- every version of the whole sequence can still be rebuilt
 SELECT count(*) AS versions_checked
   FROM store_undo.seen AS s
@@ -224,7 +204,7 @@ BEGIN
 END
 $$;
 SELECT version, cardinality(undo) AS undo_depth, undo[1] AS oldest_undoable
-  FROM store_undo.state('undo', 'hundred');
+  FROM pg_temp.state('undo', 'hundred');
 DO $$
 BEGIN
     FOR step IN 1..100 LOOP
@@ -233,7 +213,7 @@ BEGIN
 END
 $$;
 SELECT content, version FROM draft_mode.get_section('undo', 'hundred');
-SELECT code, message, hint FROM store_undo.try($$SELECT draft_mode.undo('undo', 'hundred', 206)$$) \gx
+SELECT code, message, hint FROM pg_temp.try($$SELECT draft_mode.undo('undo', 'hundred', 206)$$) \gx
 -- a small setting: only the last 3 edits can be undone
 SET draft_mode.undo_steps = 3;
 SELECT version FROM draft_mode.create_section('undo', 'three', '{"n": 0}');
@@ -244,12 +224,12 @@ BEGIN
     END LOOP;
 END
 $$;
-SELECT version, draft, undo, redo FROM store_undo.state('undo', 'three');
+SELECT version, draft, undo, redo FROM pg_temp.state('undo', 'three');
 SELECT version FROM draft_mode.undo('undo', 'three', 6);
 SELECT version FROM draft_mode.undo('undo', 'three', 7);
 SELECT version FROM draft_mode.undo('undo', 'three', 8);
 SELECT content FROM draft_mode.get_section('undo', 'three');
-SELECT code, message FROM store_undo.try($$SELECT draft_mode.undo('undo', 'three', 9)$$);
+SELECT code, message FROM pg_temp.try($$SELECT draft_mode.undo('undo', 'three', 9)$$);
 RESET draft_mode.undo_steps;
 
 SET client_min_messages = warning;
