@@ -88,8 +88,8 @@ CREATE TABLE draft_mode.history (
     snapshot pg_catalog.jsonb,
     PRIMARY KEY (tenant, section, version),
     FOREIGN KEY (tenant, section) REFERENCES draft_mode.sections ON DELETE CASCADE,
-    CHECK (kind IN ('create', 'save', 'patch', 'merge', 'publish', 'discard', 'restore',
-                    'undo', 'redo'))
+    CHECK (kind IN ('create', 'save', 'patch', 'merge', 'publish', 'discard', 'expire',
+                    'restore', 'undo', 'redo'))
 );
 
 COMMENT ON TABLE draft_mode.history IS
@@ -487,6 +487,294 @@ LANGUAGE C VOLATILE
 SET search_path = pg_catalog, pg_temp;
 
 ------------------------------------------------------------------------------
+-- Retention and maintenance.
+------------------------------------------------------------------------------
+
+-- Draft lifetimes per section type, overriding draft_mode.draft_ttl.
+CREATE TABLE draft_mode.draft_ttls (
+    section_type pg_catalog.text PRIMARY KEY,
+    ttl pg_catalog.interval NOT NULL CHECK (ttl > '0'::pg_catalog.interval)
+);
+
+COMMENT ON TABLE draft_mode.draft_ttls IS
+'How long drafts of a section type may sit unedited before maintenance expires them (default: draft_mode.draft_ttl)';
+
+-- Changes per tenant and day, moved here from history rows as maintenance
+-- deletes them, so analytics survive retention (see daily_activity).
+CREATE TABLE draft_mode.daily_stats (
+    tenant pg_catalog.text NOT NULL,
+    day pg_catalog.date NOT NULL,
+    changes pg_catalog.int8 NOT NULL DEFAULT 0,
+    edits pg_catalog.int8 NOT NULL DEFAULT 0,
+    publishes pg_catalog.int8 NOT NULL DEFAULT 0,
+    discards pg_catalog.int8 NOT NULL DEFAULT 0,
+    expirations pg_catalog.int8 NOT NULL DEFAULT 0,
+    undos pg_catalog.int8 NOT NULL DEFAULT 0,
+    PRIMARY KEY (tenant, day)
+);
+
+COMMENT ON TABLE draft_mode.daily_stats IS
+'Per tenant and day, the changes whose history rows retention removed: changes (all kinds), edits (save, patch, merge, restore), publishes, discards, expirations, undos (undo and redo)';
+
+-- Every day's activity: what daily_stats keeps of removed history, plus
+-- what history still holds. Each change counts exactly once.
+CREATE VIEW draft_mode.daily_activity WITH (security_invoker = true) AS
+SELECT tenant, day, sum(changes)::int8 AS changes, sum(edits)::int8 AS edits,
+       sum(publishes)::int8 AS publishes, sum(discards)::int8 AS discards,
+       sum(expirations)::int8 AS expirations, sum(undos)::int8 AS undos
+  FROM (SELECT tenant, day, changes, edits, publishes, discards, expirations, undos
+          FROM draft_mode.daily_stats
+        UNION ALL
+        SELECT tenant, (created_at AT TIME ZONE 'UTC')::date, 1,
+               (kind IN ('save', 'patch', 'merge', 'restore'))::int,
+               (kind = 'publish')::int, (kind = 'discard')::int, (kind = 'expire')::int,
+               (kind IN ('undo', 'redo'))::int
+          FROM draft_mode.history) AS activity
+ GROUP BY tenant, day;
+
+-- Sets (or, with ttl NULL, removes) the draft lifetime of a section type.
+CREATE FUNCTION draft_mode.set_draft_ttl(section_type pg_catalog.text, ttl pg_catalog.interval)
+RETURNS void
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+AS $$
+    DELETE FROM draft_mode.draft_ttls AS t
+     WHERE t.section_type = set_draft_ttl.section_type AND set_draft_ttl.ttl IS NULL;
+    INSERT INTO draft_mode.draft_ttls AS t (section_type, ttl)
+    SELECT set_draft_ttl.section_type, set_draft_ttl.ttl WHERE set_draft_ttl.ttl IS NOT NULL
+    ON CONFLICT ON CONSTRAINT draft_ttls_pkey DO UPDATE SET ttl = excluded.ttl;
+$$;
+
+-- Drops an expired draft (a discard recorded as kind "expire").
+CREATE FUNCTION draft_mode.expire_draft(tenant pg_catalog.text, section pg_catalog.text,
+                                        expected_version pg_catalog.int8)
+RETURNS draft_mode.change
+AS 'MODULE_PATHNAME', 'draft_mode_expire_draft'
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+-- Sections whose draft has sat unedited past its lifetime.
+CREATE VIEW draft_mode.expired_drafts WITH (security_invoker = true) AS
+SELECT s.tenant, s.section, s.version, s.draft_updated_at,
+       coalesce(t.ttl, pg_catalog.current_setting('draft_mode.draft_ttl')::pg_catalog.interval) AS ttl
+  FROM draft_mode.sections AS s
+  LEFT JOIN draft_mode.draft_ttls AS t ON t.section_type = s.section_type
+ WHERE s.draft_content IS NOT NULL
+   AND s.draft_updated_at
+       + coalesce(t.ttl, pg_catalog.current_setting('draft_mode.draft_ttl')::pg_catalog.interval)
+       < pg_catalog.now();
+
+-- History rows retention may remove: per section, everything older than the
+-- oldest version it keeps, where it keeps the newest
+-- draft_mode.history_keep_versions versions, every change newer than
+-- draft_mode.history_retention, the published version, the versions on the
+-- undo and redo stacks, and the snapshot (and the patches after it) that the
+-- oldest kept version is rebuilt from.
+CREATE VIEW draft_mode.prunable_history WITH (security_invoker = true) AS
+WITH floors AS (
+    SELECT s.tenant, s.section,
+           LEAST(s.version - pg_catalog.current_setting('draft_mode.history_keep_versions')::int8 + 1,
+                 s.published_version,
+                 (SELECT pg_catalog.min(v) FROM pg_catalog.unnest(s.undo_versions || s.redo_versions) AS v),
+                 (SELECT pg_catalog.min(h.version) FROM draft_mode.history AS h
+                   WHERE h.tenant = s.tenant AND h.section = s.section
+                     AND h.created_at > pg_catalog.now()
+                         - pg_catalog.current_setting('draft_mode.history_retention')::pg_catalog.interval))
+               AS oldest_kept
+      FROM draft_mode.sections AS s
+), cutoffs AS (
+    SELECT f.tenant, f.section,
+           (SELECT pg_catalog.max(h.version) FROM draft_mode.history AS h
+             WHERE h.tenant = f.tenant AND h.section = f.section
+               AND h.snapshot IS NOT NULL AND h.version <= f.oldest_kept) AS keep_from
+      FROM floors AS f
+)
+SELECT h.tenant, h.section, h.version, h.kind, h.created_at
+  FROM cutoffs AS c
+  JOIN draft_mode.history AS h
+    ON h.tenant = c.tenant AND h.section = c.section AND h.version < c.keep_from;
+
+-- Runs retention: expires drafts, prunes history (moving counts into
+-- daily_stats first), in batches of at most draft_mode.maintenance_batch_size
+-- rows and draft_mode.maintenance_batch_time, committing after each, and
+-- skipping rows editors hold locked (FOR UPDATE SKIP LOCKED). Refuses to
+-- delete more than draft_mode.maintenance_max_share of a table unless force.
+-- dry_run reports what it would do and changes nothing. Returns (and logs)
+-- a summary. A procedure, so it can commit: call it with CALL, outside a
+-- transaction block (pg_cron does).
+CREATE PROCEDURE draft_mode.run_maintenance(dry_run pg_catalog.bool DEFAULT false,
+                                            force pg_catalog.bool DEFAULT false,
+                                            INOUT summary pg_catalog.jsonb DEFAULT NULL)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    started timestamptz := clock_timestamp();
+    batch_rows int;
+    batch_time interval;
+    max_share float8;
+    batch_started timestamptz;
+    expired_count int8;
+    drafts_count int8;
+    prunable_count int8;
+    history_count int8;
+    expired_done int8 := 0;
+    pruned_done int8 := 0;
+    batches int := 0;
+    refused jsonb := '[]';
+    target record;
+    done_in_batch int;
+BEGIN
+    -- A procedure that commits cannot have a SET clause: pin search_path
+    -- for each transaction instead.
+    PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+    batch_rows := current_setting('draft_mode.maintenance_batch_size')::int;
+    batch_time := current_setting('draft_mode.maintenance_batch_time')::interval;
+    max_share := current_setting('draft_mode.maintenance_max_share')::float8;
+
+    SELECT count(*) INTO expired_count FROM draft_mode.expired_drafts;
+    SELECT count(*) INTO drafts_count FROM draft_mode.sections WHERE draft_content IS NOT NULL;
+    SELECT count(*) INTO prunable_count FROM draft_mode.prunable_history;
+    SELECT count(*) INTO history_count FROM draft_mode.history;
+
+    IF NOT force AND expired_count > max_share * drafts_count THEN
+        refused := refused || jsonb_build_object('kind', 'expired_drafts', 'rows', expired_count,
+                                                 'of', drafts_count);
+        RAISE WARNING 'draft_mode maintenance: % of % drafts have expired, more than draft_mode.maintenance_max_share (%); not expiring them',
+                      expired_count, drafts_count, max_share
+            USING HINT = 'Check draft_mode.draft_ttl; if this is right, CALL draft_mode.run_maintenance(force => true).';
+        expired_count := 0;
+    END IF;
+    IF NOT force AND prunable_count > max_share * history_count THEN
+        refused := refused || jsonb_build_object('kind', 'history', 'rows', prunable_count,
+                                                 'of', history_count);
+        RAISE WARNING 'draft_mode maintenance: % of % history rows are past retention, more than draft_mode.maintenance_max_share (%); not pruning history',
+                      prunable_count, history_count, max_share
+            USING HINT = 'Check draft_mode.history_keep_versions and draft_mode.history_retention; if this is right, CALL draft_mode.run_maintenance(force => true).';
+        prunable_count := 0;
+    END IF;
+
+    IF NOT dry_run THEN
+        -- Expired drafts, one batch per transaction.
+        WHILE expired_count > 0 LOOP
+            batch_started := clock_timestamp();
+            done_in_batch := 0;
+            FOR target IN
+                SELECT e.tenant, e.section, e.version FROM draft_mode.expired_drafts AS e
+                  JOIN draft_mode.sections AS s USING (tenant, section)
+                 LIMIT batch_rows FOR UPDATE OF s SKIP LOCKED
+            LOOP
+                PERFORM draft_mode.expire_draft(target.tenant, target.section, target.version);
+                done_in_batch := done_in_batch + 1;
+                EXIT WHEN clock_timestamp() - batch_started > batch_time;
+            END LOOP;
+            COMMIT;
+            PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+            batches := batches + 1;
+            expired_done := expired_done + done_in_batch;
+            EXIT WHEN done_in_batch = 0;
+        END LOOP;
+
+        -- History, one batch of sections per transaction: counts move into
+        -- daily_stats in the same transaction as the delete.
+        WHILE prunable_count > 0 LOOP
+            batch_started := clock_timestamp();
+            done_in_batch := 0;
+            FOR target IN
+                SELECT s.tenant, s.section FROM draft_mode.sections AS s
+                 WHERE EXISTS (SELECT FROM draft_mode.prunable_history AS p
+                                WHERE p.tenant = s.tenant AND p.section = s.section)
+                 LIMIT batch_rows FOR UPDATE OF s SKIP LOCKED
+            LOOP
+                WITH removed AS (
+                    DELETE FROM draft_mode.history AS h
+                     USING draft_mode.prunable_history AS p
+                     WHERE p.tenant = target.tenant AND p.section = target.section
+                       AND h.tenant = p.tenant AND h.section = p.section AND h.version = p.version
+                    RETURNING h.tenant, h.kind, (h.created_at AT TIME ZONE 'UTC')::date AS day
+                ), counted AS (
+                    INSERT INTO draft_mode.daily_stats AS d
+                           (tenant, day, changes, edits, publishes, discards, expirations, undos)
+                    SELECT r.tenant, r.day, count(*),
+                           count(*) FILTER (WHERE r.kind IN ('save', 'patch', 'merge', 'restore')),
+                           count(*) FILTER (WHERE r.kind = 'publish'),
+                           count(*) FILTER (WHERE r.kind = 'discard'),
+                           count(*) FILTER (WHERE r.kind = 'expire'),
+                           count(*) FILTER (WHERE r.kind IN ('undo', 'redo'))
+                      FROM removed AS r GROUP BY r.tenant, r.day
+                    ON CONFLICT ON CONSTRAINT daily_stats_pkey DO UPDATE
+                       SET changes = d.changes + excluded.changes, edits = d.edits + excluded.edits,
+                           publishes = d.publishes + excluded.publishes,
+                           discards = d.discards + excluded.discards,
+                           expirations = d.expirations + excluded.expirations,
+                           undos = d.undos + excluded.undos
+                    RETURNING d.changes
+                )
+                SELECT done_in_batch + (SELECT count(*) FROM removed) INTO done_in_batch;
+                EXIT WHEN done_in_batch >= batch_rows
+                       OR clock_timestamp() - batch_started > batch_time;
+            END LOOP;
+            COMMIT;
+            PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+            batches := batches + 1;
+            pruned_done := pruned_done + done_in_batch;
+            EXIT WHEN done_in_batch = 0;
+        END LOOP;
+    END IF;
+
+    summary := jsonb_build_object(
+        'dry_run', dry_run,
+        'expired_drafts', CASE WHEN dry_run THEN expired_count ELSE expired_done END,
+        'history_rows', CASE WHEN dry_run THEN prunable_count ELSE pruned_done END,
+        'batches', batches,
+        'refused', refused,
+        'seconds', round(extract(epoch FROM clock_timestamp() - started)::numeric, 3));
+    RAISE LOG 'draft_mode maintenance: %', summary;
+END
+$$;
+
+-- Registers run_maintenance as a pg_cron job named draft_mode_maintenance in
+-- this database; returns the job id. pg_cron stays optional: without it,
+-- this raises DM301 saying how to install it or schedule another way.
+CREATE FUNCTION draft_mode.schedule_maintenance(schedule pg_catalog.text DEFAULT '*/10 * * * *')
+RETURNS pg_catalog.int8
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    job int8;
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'pg_cron') THEN
+        RAISE EXCEPTION 'pg_cron is not installed in database "%"', current_database()
+            USING ERRCODE = 'DM301',
+                  DETAIL = jsonb_build_object('reason', 'pg_cron_missing',
+                                              'database', current_database())::text,
+                  HINT = format('Install pg_cron (shared_preload_libraries = ''pg_cron'', cron.database_name = %L, then CREATE EXTENSION pg_cron), schedule from the pg_cron database with SELECT cron.schedule_in_database(''draft_mode_maintenance'', %L, ''CALL draft_mode.run_maintenance()'', %L), or run CALL draft_mode.run_maintenance() from another scheduler.',
+                                current_database(), schedule, current_database());
+    END IF;
+    EXECUTE 'SELECT cron.schedule($1, $2, $3)' INTO job
+      USING 'draft_mode_maintenance', schedule, 'CALL draft_mode.run_maintenance()';
+    RETURN job;
+END
+$$;
+
+-- Removes the draft_mode_maintenance job; false when there was none.
+CREATE FUNCTION draft_mode.unschedule_maintenance()
+RETURNS pg_catalog.bool
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    removed bool := false;
+BEGIN
+    IF EXISTS (SELECT FROM pg_extension WHERE extname = 'pg_cron') THEN
+        EXECUTE 'SELECT cron.unschedule(jobid) FROM cron.job WHERE jobname = $1'
+           INTO removed USING 'draft_mode_maintenance';
+    END IF;
+    RETURN coalesce(removed, false);
+END
+$$;
+
+------------------------------------------------------------------------------
 -- Security model.
 --
 -- Roles: draft_mode_viewer reads published content; draft_mode_editor edits,
@@ -517,11 +805,14 @@ $roles$;
 
 ALTER TABLE draft_mode.sections ENABLE ROW LEVEL SECURITY;
 ALTER TABLE draft_mode.history ENABLE ROW LEVEL SECURITY;
+ALTER TABLE draft_mode.daily_stats ENABLE ROW LEVEL SECURITY;
 
 -- (SELECT ...) makes each function an init plan, evaluated once per query.
 CREATE POLICY tenant_isolation ON draft_mode.sections
     USING (tenant = (SELECT draft_mode.current_tenant()) OR (SELECT draft_mode.is_admin()));
 CREATE POLICY tenant_isolation ON draft_mode.history
+    USING (tenant = (SELECT draft_mode.current_tenant()) OR (SELECT draft_mode.is_admin()));
+CREATE POLICY tenant_isolation ON draft_mode.daily_stats
     USING (tenant = (SELECT draft_mode.current_tenant()) OR (SELECT draft_mode.is_admin()));
 
 -- The view applies the reader's privileges and row-level security.
@@ -543,10 +834,12 @@ ALTER FUNCTION draft_mode.undo(text, text, int8) SECURITY DEFINER;
 ALTER FUNCTION draft_mode.redo(text, text, int8) SECURITY DEFINER;
 ALTER FUNCTION draft_mode.set_validator(text, regprocedure) SECURITY DEFINER;
 ALTER FUNCTION draft_mode.remove_validator(text) SECURITY DEFINER;
+ALTER FUNCTION draft_mode.expire_draft(text, text, int8) SECURITY DEFINER;
 
 -- Nothing reaches PUBLIC but the pure JSON functions, the session-state
 -- helpers and the schema itself.
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA draft_mode FROM PUBLIC;
+REVOKE ALL ON ALL PROCEDURES IN SCHEMA draft_mode FROM PUBLIC;
 REVOKE ALL ON ALL TABLES IN SCHEMA draft_mode FROM PUBLIC;
 GRANT USAGE ON SCHEMA draft_mode TO PUBLIC;
 GRANT EXECUTE ON FUNCTION
@@ -584,10 +877,25 @@ GRANT EXECUTE ON FUNCTION
     draft_mode.call_validator(regprocedure, jsonb)
     TO draft_mode_editor;
 
--- Administrators: validators (they run as the calling editor's role).
+-- Editors also read their tenant's activity.
+GRANT SELECT ON draft_mode.daily_stats, draft_mode.daily_activity TO draft_mode_editor;
+
+-- Administrators: validators (they run as the calling editor's role) and
+-- maintenance. run_maintenance runs as its caller (a procedure that commits
+-- cannot be SECURITY DEFINER), so administrators get the table privileges
+-- it needs; pg_cron jobs run as the role that scheduled them.
 GRANT EXECUTE ON FUNCTION draft_mode.set_validator(text, regprocedure),
-    draft_mode.remove_validator(text) TO draft_mode_admin;
+    draft_mode.remove_validator(text), draft_mode.set_draft_ttl(text, interval),
+    draft_mode.expire_draft(text, text, int8), draft_mode.schedule_maintenance(text),
+    draft_mode.unschedule_maintenance() TO draft_mode_admin;
+GRANT EXECUTE ON PROCEDURE draft_mode.run_maintenance(bool, bool, jsonb) TO draft_mode_admin;
+GRANT SELECT, UPDATE, DELETE ON draft_mode.sections, draft_mode.history TO draft_mode_admin;
+GRANT SELECT, INSERT, UPDATE ON draft_mode.daily_stats TO draft_mode_admin;
+GRANT SELECT, INSERT, UPDATE, DELETE ON draft_mode.draft_ttls TO draft_mode_admin;
+GRANT SELECT ON draft_mode.expired_drafts, draft_mode.prunable_history TO draft_mode_admin;
 
 SELECT pg_catalog.pg_extension_config_dump('draft_mode.sections', '');
 SELECT pg_catalog.pg_extension_config_dump('draft_mode.history', '');
 SELECT pg_catalog.pg_extension_config_dump('draft_mode.validators', '');
+SELECT pg_catalog.pg_extension_config_dump('draft_mode.draft_ttls', '');
+SELECT pg_catalog.pg_extension_config_dump('draft_mode.daily_stats', '');

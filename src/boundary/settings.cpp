@@ -1,6 +1,8 @@
 // The draft_mode.* settings (GUCs) and the engine limits they define.
 #include "boundary/settings.h"
 
+#include <climits>
+
 namespace draft_mode::boundary {
 
 namespace {
@@ -13,6 +15,12 @@ int snapshot_interval_setting = 50;
 bool notify_setting = true;
 char *actor_setting = nullptr;
 char *tenant_setting = nullptr;
+int draft_ttl_seconds = 30 * 24 * 3600;
+int history_keep_versions = 50;
+int history_retention_seconds = 45 * 24 * 3600;
+int maintenance_batch_size = 1000;
+int maintenance_batch_time_ms = 500;
+double maintenance_max_share = 0.5;
 
 } // namespace
 
@@ -62,15 +70,40 @@ void define_settings()
     DefineCustomBoolVariable("draft_mode.notify",
                              "Sends a NOTIFY on channel draft_mode for every change.", NULL,
                              &notify_setting, true, PGC_USERSET, 0, NULL, NULL, NULL);
-    DefineCustomStringVariable("draft_mode.actor",
-                               "Who makes the changes of this session, as recorded in history.",
-                               "Set by the application's connection layer; the sub claim of "
-                               "request.jwt.claims wins; when neither is set, the role is recorded.",
-                               &actor_setting, "", PGC_USERSET, 0, NULL, NULL, NULL);
+    DefineCustomStringVariable(
+        "draft_mode.actor", "Who makes the changes of this session, as recorded in history.",
+        "Set by the application's connection layer; the sub claim of "
+        "request.jwt.claims wins; when neither is set, the role is recorded.",
+        &actor_setting, "", PGC_USERSET, 0, NULL, NULL, NULL);
     DefineCustomStringVariable("draft_mode.tenant", "The tenant this session works for.",
                                "Set by the application's connection layer (SET LOCAL in each "
                                "transaction); a JWT's tenant claim in request.jwt.claims wins.",
                                &tenant_setting, "", PGC_USERSET, 0, NULL, NULL, NULL);
+    DefineCustomIntVariable(
+        "draft_mode.draft_ttl", "How long a draft may sit unedited before maintenance expires it.",
+        "Per section type: draft_mode.set_draft_ttl(). Expired drafts stay "
+        "restorable from history.",
+        &draft_ttl_seconds, 30 * 24 * 3600, 60, INT_MAX, PGC_USERSET, GUC_UNIT_S, NULL, NULL, NULL);
+    DefineCustomIntVariable("draft_mode.history_keep_versions",
+                            "Maintenance keeps at least this many newest versions per section.",
+                            NULL, &history_keep_versions, 50, 1, INT_MAX, PGC_USERSET, 0, NULL,
+                            NULL, NULL);
+    DefineCustomIntVariable("draft_mode.history_retention",
+                            "Maintenance keeps every change newer than this.", NULL,
+                            &history_retention_seconds, 45 * 24 * 3600, 0, INT_MAX, PGC_USERSET,
+                            GUC_UNIT_S, NULL, NULL, NULL);
+    DefineCustomIntVariable(
+        "draft_mode.maintenance_batch_size", "Most rows maintenance changes in one transaction.",
+        NULL, &maintenance_batch_size, 1000, 1, 1000000, PGC_USERSET, 0, NULL, NULL, NULL);
+    DefineCustomIntVariable("draft_mode.maintenance_batch_time",
+                            "Longest time maintenance keeps one transaction open.", NULL,
+                            &maintenance_batch_time_ms, 500, 10, 60000, PGC_USERSET, GUC_UNIT_MS,
+                            NULL, NULL, NULL);
+    DefineCustomRealVariable("draft_mode.maintenance_max_share",
+                             "Largest share of a table one maintenance run may delete unless "
+                             "forced.",
+                             NULL, &maintenance_max_share, 0.5, 0.0, 1.0, PGC_USERSET, 0, NULL,
+                             NULL, NULL);
     MarkGUCPrefixReserved("draft_mode");
 }
 

@@ -559,6 +559,32 @@ int64 optional_int64(FunctionCallInfo fcinfo, int argument, bool *present)
     return *present ? PG_GETARG_INT64(argument) : 0;
 }
 
+// The body of discard and expire_draft: (tenant, section, expected_version
+// => null); drops the draft, back to the published content, recorded as
+// kind. Undoable: the draft stays in history.
+Datum drop_draft(FunctionCallInfo fcinfo, const char *kind)
+{
+    return run_operation(fcinfo, [&](text *tenant, text *name) {
+        bool has_expected;
+        int64 expected = optional_int64(fcinfo, 2, &has_expected);
+        Section section = lock_section(tenant, name);
+        check_version(section, has_expected, expected);
+        if (section.draft == nullptr)
+            return unchanged(section, kind);
+        EditResult edit = compute_edit(section.draft, section.published, EditKind::Replace);
+        NewState state = {kind,
+                          section.published,
+                          edit.forward,
+                          edit.inverse,
+                          nullptr,
+                          section.published_version,
+                          false,
+                          push_version(section.undo_versions, section.version + 1),
+                          make_array(nullptr, 0)};
+        return commit_change(section, state);
+    });
+}
+
 } // namespace
 
 } // namespace draft_mode::store
@@ -573,6 +599,7 @@ PG_FUNCTION_INFO_V1(draft_mode_patch_draft);
 PG_FUNCTION_INFO_V1(draft_mode_merge_draft);
 PG_FUNCTION_INFO_V1(draft_mode_publish);
 PG_FUNCTION_INFO_V1(draft_mode_discard);
+PG_FUNCTION_INFO_V1(draft_mode_expire_draft);
 PG_FUNCTION_INFO_V1(draft_mode_restore);
 PG_FUNCTION_INFO_V1(draft_mode_undo);
 PG_FUNCTION_INFO_V1(draft_mode_redo);
@@ -655,25 +682,14 @@ Datum draft_mode_publish(PG_FUNCTION_ARGS)
 // discard(tenant, section, expected_version => null): back to published.
 Datum draft_mode_discard(PG_FUNCTION_ARGS)
 {
-    return run_operation(fcinfo, [&](text *tenant, text *name) {
-        bool has_expected;
-        int64 expected = optional_int64(fcinfo, 2, &has_expected);
-        Section section = lock_section(tenant, name);
-        check_version(section, has_expected, expected);
-        if (section.draft == nullptr)
-            return unchanged(section, "discard");
-        EditResult edit = compute_edit(section.draft, section.published, EditKind::Replace);
-        NewState state = {"discard",
-                          section.published,
-                          edit.forward,
-                          edit.inverse,
-                          nullptr,
-                          section.published_version,
-                          false,
-                          push_version(section.undo_versions, section.version + 1),
-                          make_array(nullptr, 0)};
-        return commit_change(section, state);
-    });
+    return drop_draft(fcinfo, "discard");
+}
+
+// expire_draft(tenant, section, expected_version): discard by maintenance,
+// recorded as kind "expire".
+Datum draft_mode_expire_draft(PG_FUNCTION_ARGS)
+{
+    return drop_draft(fcinfo, "expire");
 }
 
 // restore(tenant, section, version, expected_version): that version's
