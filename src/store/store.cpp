@@ -286,11 +286,6 @@ struct NewState {
     ArrayType *redo_versions;
 };
 
-Datum nullable(Jsonb *jsonb)
-{
-    return PointerGetDatum(jsonb);
-}
-
 // Writes a change: section row, history row, notification.
 Outcome commit_change(const Section &section, const NewState &state)
 {
@@ -305,7 +300,7 @@ Outcome commit_change(const Section &section, const NewState &state)
                     Int64GetDatum(version),
                     PointerGetDatum(published),
                     Int64GetDatum(published_version),
-                    nullable(has_draft ? state.content : nullptr),
+                    PointerGetDatum(has_draft ? state.content : nullptr),
                     PointerGetDatum(state.undo_versions),
                     PointerGetDatum(state.redo_versions)};
     char row_nulls[9] = "        ";
