@@ -23,10 +23,12 @@ engine::Context make_context()
     return context;
 }
 
-// Returns a Datum for value and frees the engine copies early.
-Datum finish(const engine::Value &value, boundary::OwnedValue *first, boundary::OwnedValue *second)
+// Returns a Datum for value (whose jsonb is expected to be about size_hint
+// bytes) and frees the engine copies early.
+Datum finish(const engine::Value &value, std::size_t size_hint, boundary::OwnedValue *first,
+             boundary::OwnedValue *second)
 {
-    Jsonb *result = boundary::value_to_jsonb(value);
+    Jsonb *result = boundary::value_to_jsonb(value, size_hint);
     boundary::release(first);
     boundary::release(second);
     PG_RETURN_JSONB_P(result);
@@ -47,7 +49,8 @@ Datum draft_mode_jsonb_patch(PG_FUNCTION_ARGS)
     engine::Limits limits = boundary::current_limits();
     boundary::OwnedValue *document = boundary::make_owned_value();
     boundary::OwnedValue *patch = boundary::make_owned_value();
-    engine::Value &doc = boundary::jsonb_to_value(PG_GETARG_JSONB_P(0), document, limits.max_depth);
+    Jsonb *input = PG_GETARG_JSONB_P(0);
+    engine::Value &doc = boundary::jsonb_to_value(input, document, limits.max_depth);
     engine::Value &ops =
         boundary::jsonb_to_value(PG_GETARG_JSONB_P(1), patch, limits.max_depth, true);
     ErrorBox error;
@@ -56,7 +59,7 @@ Datum draft_mode_jsonb_patch(PG_FUNCTION_ARGS)
             engine::apply_patch(doc, ops, context);
         }))
         boundary::raise_error(error);
-    return finish(doc, document, patch);
+    return finish(doc, VARSIZE(input), document, patch);
 }
 
 // jsonb_merge_patch(doc jsonb, patch jsonb) returns jsonb: RFC 7396.
@@ -65,7 +68,8 @@ Datum draft_mode_jsonb_merge_patch(PG_FUNCTION_ARGS)
     engine::Limits limits = boundary::current_limits();
     boundary::OwnedValue *document = boundary::make_owned_value();
     boundary::OwnedValue *patch = boundary::make_owned_value();
-    engine::Value &doc = boundary::jsonb_to_value(PG_GETARG_JSONB_P(0), document, limits.max_depth);
+    Jsonb *input = PG_GETARG_JSONB_P(0);
+    engine::Value &doc = boundary::jsonb_to_value(input, document, limits.max_depth);
     engine::Value &merge = boundary::jsonb_to_value(PG_GETARG_JSONB_P(1), patch, limits.max_depth);
     ErrorBox error;
     if (!boundary::run_guarded(error, [&] {
@@ -73,7 +77,7 @@ Datum draft_mode_jsonb_merge_patch(PG_FUNCTION_ARGS)
             engine::apply_merge_patch(doc, merge, context);
         }))
         boundary::raise_error(error);
-    return finish(doc, document, patch);
+    return finish(doc, VARSIZE(input), document, patch);
 }
 
 // jsonb_diff(source jsonb, target jsonb) returns jsonb: an RFC 6902 patch.
@@ -92,7 +96,7 @@ Datum draft_mode_jsonb_diff(PG_FUNCTION_ARGS)
         }))
         boundary::raise_error(error);
     boundary::release(source);
-    return finish(*patch->value, target, patch);
+    return finish(*patch->value, 0, target, patch);
 }
 
 // jsonb_pointer_get(doc jsonb, pointer text) returns jsonb: the value at an
@@ -115,7 +119,7 @@ Datum draft_mode_jsonb_pointer_get(PG_FUNCTION_ARGS)
         boundary::raise_error(error);
     if (found == nullptr)
         PG_RETURN_NULL();
-    return finish(*found, document, nullptr);
+    return finish(*found, 0, document, nullptr);
 }
 
 } // extern "C"

@@ -180,83 +180,148 @@ Value &jsonb_to_value(Jsonb *jsonb, OwnedValue *slot, std::size_t setting, bool 
     return *root;
 }
 
+// Output: engine values are written straight into jsonb's binary layout
+// (what convertToJsonb in jsonb_util.c produces from a JsonbValue tree), so
+// no intermediate JsonbValue tree is allocated. The layout is jsonb's
+// on-disk format: a container header, one JEntry per child (an object's keys
+// first, then its values), then the children's data; every
+// JB_OFFSET_STRIDE'th JEntry holds an end offset instead of a length, and
+// numerics and containers start 4-byte aligned, the padding counting as part
+// of them.
 namespace {
 
-// Fills scalar with the jsonb form of an engine scalar. Strings point into
-// the engine value, which outlives the jsonb being built.
-void scalar_to_jsonb(const Value &value, JsonbValue &scalar)
+// Appends zero bytes up to a multiple of 4; returns how many.
+int pad_to_int(StringInfo buffer)
+{
+    int padding = INTALIGN(buffer->len) - buffer->len;
+    enlargeStringInfo(buffer, padding);
+    memset(buffer->data + buffer->len, 0, padding);
+    buffer->len += padding;
+    return padding;
+}
+
+// Reserves length bytes; returns their offset.
+int reserve(StringInfo buffer, int length)
+{
+    enlargeStringInfo(buffer, length);
+    int offset = buffer->len;
+    buffer->len += length;
+    buffer->data[buffer->len] = '\0';
+    return offset;
+}
+
+void check_length(uint32 length)
+{
+    if (length > JENTRY_OFFLENMASK)
+        ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                        errmsg("total size of jsonb array elements exceeds the maximum of %d bytes",
+                               JENTRY_OFFLENMASK)));
+}
+
+// Writes a scalar's data; returns its JEntry (type and length).
+uint32 write_scalar(StringInfo buffer, const Value &value)
 {
     switch (value.kind()) {
     case Kind::Null:
-        scalar.type = jbvNull;
-        break;
+        return JENTRY_ISNULL;
     case Kind::Boolean:
-        scalar.type = jbvBool;
-        scalar.val.boolean = value.as_boolean();
-        break;
-    case Kind::Number:
-        scalar.type = jbvNumeric;
+        return value.as_boolean() ? JENTRY_ISBOOL_TRUE : JENTRY_ISBOOL_FALSE;
+    case Kind::String: {
+        const std::string &text = value.as_string();
+        check_length(static_cast<uint32>(text.size()));
+        appendBinaryStringInfo(buffer, text.data(), static_cast<int>(text.size()));
+        return static_cast<uint32>(text.size());
+    }
+    case Kind::Number: {
         // Reuse the Numeric the number was read from when there is one.
-        if (value.number_origin() != nullptr)
-            scalar.val.numeric = static_cast<Numeric>(const_cast<void *>(value.number_origin()));
-        else
-            scalar.val.numeric = DatumGetNumeric(
-                DirectFunctionCall3(numeric_in, CStringGetDatum(value.number_text().c_str()),
+        Numeric numeric = value.number_origin() != nullptr
+                              ? static_cast<Numeric>(const_cast<void *>(value.number_origin()))
+                              : DatumGetNumeric(DirectFunctionCall3(
+                                    numeric_in, CStringGetDatum(value.number_text().c_str()),
                                     ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
-        break;
-    case Kind::String:
-        scalar.type = jbvString;
-        scalar.val.string.val = const_cast<char *>(value.as_string().data());
-        scalar.val.string.len = static_cast<int>(value.as_string().size());
-        break;
+        int padding = pad_to_int(buffer);
+        int length = VARSIZE_ANY(numeric);
+        appendBinaryStringInfo(buffer, reinterpret_cast<const char *>(numeric), length);
+        return JENTRY_ISNUMERIC | static_cast<uint32>(padding + length);
+    }
     case Kind::Array:
     case Kind::Object:
-        pg_unreachable();
+        break;
     }
+    pg_unreachable();
 }
 
-// Pushes value into the jsonb being built, as an element or member value.
-// Returns what pushJsonbValue returned last: the finished tree once the
-// outermost container is closed.
-JsonbValue *push_value(JsonbParseState **state, const Value &value, JsonbIteratorToken as)
+uint32 write_value(StringInfo buffer, const Value &value);
+
+// Writes a child and stores its JEntry at slot index of the container whose
+// JEntry array starts at entries; total is the running data length.
+void write_child(StringInfo buffer, const Value &child, int entries, std::size_t index,
+                 uint32 &total)
+{
+    uint32 entry = write_value(buffer, child);
+    total += JBE_OFFLENFLD(entry);
+    check_length(total);
+    if (index % JB_OFFSET_STRIDE == 0)
+        entry = (entry & JENTRY_TYPEMASK) | total | JENTRY_HAS_OFF;
+    memcpy(buffer->data + entries + index * sizeof(JEntry), &entry, sizeof(JEntry));
+}
+
+// Writes a container (header, JEntries, children); returns its JEntry.
+// raw_scalar wraps a bare scalar document as jsonb does.
+uint32 write_container(StringInfo buffer, const Value &value, bool raw_scalar)
 {
     CHECK_FOR_INTERRUPTS();
-    if (value.is_array()) {
-        const Array &items = value.as_array();
-        pushJsonbValue(state, WJB_BEGIN_ARRAY, NULL);
-        for (std::size_t i = 0; i < items.size(); ++i)
-            push_value(state, items[i], WJB_ELEM);
-        return pushJsonbValue(state, WJB_END_ARRAY, NULL);
-    }
-    if (value.is_object()) {
+    int start = buffer->len;
+    pad_to_int(buffer);
+    uint32 total = 0;
+    if (raw_scalar || value.is_array()) {
+        std::size_t count = raw_scalar ? 1 : value.as_array().size();
+        uint32 header = static_cast<uint32>(count) | JB_FARRAY | (raw_scalar ? JB_FSCALAR : 0);
+        appendBinaryStringInfo(buffer, reinterpret_cast<const char *>(&header), sizeof header);
+        int entries = reserve(buffer, static_cast<int>(count * sizeof(JEntry)));
+        for (std::size_t i = 0; i < count; ++i)
+            write_child(buffer, raw_scalar ? value : value.as_array()[i], entries, i, total);
+    } else {
         const auto &members = value.as_object().members();
-        pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
-        for (std::size_t i = 0; i < members.size(); ++i) {
-            JsonbValue key;
-            key.type = jbvString;
-            key.val.string.val = const_cast<char *>(members[i].first.data());
-            key.val.string.len = static_cast<int>(members[i].first.size());
-            pushJsonbValue(state, WJB_KEY, &key);
-            push_value(state, members[i].second, WJB_VALUE);
+        std::size_t count = members.size();
+        uint32 header = static_cast<uint32>(count) | JB_FOBJECT;
+        appendBinaryStringInfo(buffer, reinterpret_cast<const char *>(&header), sizeof header);
+        int entries = reserve(buffer, static_cast<int>(2 * count * sizeof(JEntry)));
+        for (std::size_t i = 0; i < count; ++i) {
+            uint32 entry = static_cast<uint32>(members[i].first.size());
+            appendBinaryStringInfo(buffer, members[i].first.data(), static_cast<int>(entry));
+            total += entry;
+            check_length(total);
+            if (i % JB_OFFSET_STRIDE == 0)
+                entry = total | JENTRY_HAS_OFF;
+            memcpy(buffer->data + entries + i * sizeof(JEntry), &entry, sizeof(JEntry));
         }
-        return pushJsonbValue(state, WJB_END_OBJECT, NULL);
+        for (std::size_t i = 0; i < count; ++i)
+            write_child(buffer, members[i].second, entries, count + i, total);
     }
-    JsonbValue scalar;
-    scalar_to_jsonb(value, scalar);
-    return pushJsonbValue(state, as, &scalar);
+    uint32 length = static_cast<uint32>(buffer->len - start);
+    check_length(length);
+    return JENTRY_ISCONTAINER | length;
+}
+
+uint32 write_value(StringInfo buffer, const Value &value)
+{
+    return value.is_container() ? write_container(buffer, value, false)
+                                : write_scalar(buffer, value);
 }
 
 } // namespace
 
-Jsonb *value_to_jsonb(const Value &value)
+Jsonb *value_to_jsonb(const Value &value, std::size_t size_hint)
 {
-    if (!value.is_container()) {
-        JsonbValue scalar;
-        scalar_to_jsonb(value, scalar);
-        return JsonbValueToJsonb(&scalar);
-    }
-    JsonbParseState *state = NULL;
-    return JsonbValueToJsonb(push_value(&state, value, WJB_ELEM));
+    StringInfoData buffer;
+    initStringInfo(&buffer);
+    if (size_hint > 0 && size_hint < MaxAllocSize / 2)
+        enlargeStringInfo(&buffer, static_cast<int>(size_hint + size_hint / 8));
+    reserve(&buffer, VARHDRSZ);
+    write_container(&buffer, value, !value.is_container());
+    SET_VARSIZE(buffer.data, buffer.len);
+    return reinterpret_cast<Jsonb *>(buffer.data);
 }
 
 } // namespace draft_mode::boundary

@@ -32,7 +32,9 @@ void release(OwnedValue *slot);
 engine::Value &jsonb_to_value(Jsonb *jsonb, OwnedValue *slot, std::size_t max_depth,
                               bool is_patch = false);
 
-// Builds jsonb (in CurrentMemoryContext) from an engine Value.
-Jsonb *value_to_jsonb(const engine::Value &value);
+// Builds jsonb (in CurrentMemoryContext) from an engine Value. size_hint,
+// when known (the size of the document the value came from), sizes the
+// output buffer up front so it does not grow by repeated copies.
+Jsonb *value_to_jsonb(const engine::Value &value, std::size_t size_hint = 0);
 
 } // namespace draft_mode::boundary

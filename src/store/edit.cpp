@@ -63,8 +63,9 @@ EditResult compute_edit(Jsonb *old_content, Jsonb *argument, EditKind kind)
 
     EditResult result;
     result.changed = changed;
-    result.content = kind == EditKind::Replace || !changed ? (changed ? argument : old_content)
-                                                           : boundary::value_to_jsonb(after);
+    result.content = kind == EditKind::Replace || !changed
+                         ? (changed ? argument : old_content)
+                         : boundary::value_to_jsonb(after, VARSIZE(old_content));
     result.forward = changed ? boundary::value_to_jsonb(*forward->value) : nullptr;
     result.inverse = changed ? boundary::value_to_jsonb(*inverse->value) : nullptr;
     boundary::release(old_value);
@@ -89,7 +90,7 @@ Jsonb *apply_patches(Jsonb *content, Jsonb **patches, int count)
             }))
             boundary::raise_error(error);
     }
-    return boundary::value_to_jsonb(value);
+    return boundary::value_to_jsonb(value, VARSIZE(content));
 }
 
 } // namespace draft_mode::store
