@@ -18,7 +18,8 @@ OBJS = $(ENGINE_SRCS:.cpp=.o) $(BOUNDARY_SRCS:.cpp=.o) $(STORE_SRCS:.cpp=.o)
 REGRESS := $(patsubst test/sql/%.sql,%,$(sort $(wildcard test/sql/*.sql)))
 REGRESS_OPTS = --inputdir=test --load-extension=draft_mode
 ISOLATION := $(patsubst test/specs/%.spec,%,$(sort $(wildcard test/specs/*.spec)))
-ISOLATION_OPTS = --inputdir=test --load-extension=draft_mode
+# --outputdir=. (after PGXS's output_iso) keeps expected files in ./expected beside regress's.
+ISOLATION_OPTS = --inputdir=test --outputdir=. --load-extension=draft_mode
 
 # The extension is C++17. Warnings are errors everywhere.
 PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror -Wno-register
