@@ -490,6 +490,14 @@ SET search_path = pg_catalog, pg_temp;
 -- Retention and maintenance.
 ------------------------------------------------------------------------------
 
+-- The current value of a draft_mode setting, as SHOW prints it. Use it
+-- rather than current_setting(): it loads the library, which defines the
+-- settings, in sessions that have not used draft_mode yet (pg_cron's).
+CREATE FUNCTION draft_mode.setting(name pg_catalog.text)
+RETURNS pg_catalog.text
+AS 'MODULE_PATHNAME', 'draft_mode_setting'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
 -- Draft lifetimes per section type, overriding draft_mode.draft_ttl.
 CREATE TABLE draft_mode.draft_ttls (
     section_type pg_catalog.text PRIMARY KEY,
@@ -556,12 +564,12 @@ SET search_path = pg_catalog, pg_temp;
 -- Sections whose draft has sat unedited past its lifetime.
 CREATE VIEW draft_mode.expired_drafts WITH (security_invoker = true) AS
 SELECT s.tenant, s.section, s.version, s.draft_updated_at,
-       coalesce(t.ttl, pg_catalog.current_setting('draft_mode.draft_ttl')::pg_catalog.interval) AS ttl
+       coalesce(t.ttl, draft_mode.setting('draft_mode.draft_ttl')::pg_catalog.interval) AS ttl
   FROM draft_mode.sections AS s
   LEFT JOIN draft_mode.draft_ttls AS t ON t.section_type = s.section_type
  WHERE s.draft_content IS NOT NULL
    AND s.draft_updated_at
-       + coalesce(t.ttl, pg_catalog.current_setting('draft_mode.draft_ttl')::pg_catalog.interval)
+       + coalesce(t.ttl, draft_mode.setting('draft_mode.draft_ttl')::pg_catalog.interval)
        < pg_catalog.now();
 
 -- History rows retention may remove: per section, everything older than the
@@ -573,13 +581,13 @@ SELECT s.tenant, s.section, s.version, s.draft_updated_at,
 CREATE VIEW draft_mode.prunable_history WITH (security_invoker = true) AS
 WITH floors AS (
     SELECT s.tenant, s.section,
-           LEAST(s.version - pg_catalog.current_setting('draft_mode.history_keep_versions')::int8 + 1,
+           LEAST(s.version - draft_mode.setting('draft_mode.history_keep_versions')::int8 + 1,
                  s.published_version,
                  (SELECT pg_catalog.min(v) FROM pg_catalog.unnest(s.undo_versions || s.redo_versions) AS v),
                  (SELECT pg_catalog.min(h.version) FROM draft_mode.history AS h
                    WHERE h.tenant = s.tenant AND h.section = s.section
                      AND h.created_at > pg_catalog.now()
-                         - pg_catalog.current_setting('draft_mode.history_retention')::pg_catalog.interval))
+                         - draft_mode.setting('draft_mode.history_retention')::pg_catalog.interval))
                AS oldest_kept
       FROM draft_mode.sections AS s
 ), cutoffs AS (
@@ -627,9 +635,9 @@ BEGIN
     -- A procedure that commits cannot have a SET clause: pin search_path
     -- for each transaction instead.
     PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
-    batch_rows := current_setting('draft_mode.maintenance_batch_size')::int;
-    batch_time := current_setting('draft_mode.maintenance_batch_time')::interval;
-    max_share := current_setting('draft_mode.maintenance_max_share')::float8;
+    batch_rows := draft_mode.setting('draft_mode.maintenance_batch_size')::int;
+    batch_time := draft_mode.setting('draft_mode.maintenance_batch_time')::interval;
+    max_share := draft_mode.setting('draft_mode.maintenance_max_share')::float8;
 
     SELECT count(*) INTO expired_count FROM draft_mode.expired_drafts;
     SELECT count(*) INTO drafts_count FROM draft_mode.sections WHERE draft_content IS NOT NULL;
@@ -893,6 +901,7 @@ GRANT SELECT, UPDATE, DELETE ON draft_mode.sections, draft_mode.history TO draft
 GRANT SELECT, INSERT, UPDATE ON draft_mode.daily_stats TO draft_mode_admin;
 GRANT SELECT, INSERT, UPDATE, DELETE ON draft_mode.draft_ttls TO draft_mode_admin;
 GRANT SELECT ON draft_mode.expired_drafts, draft_mode.prunable_history TO draft_mode_admin;
+GRANT EXECUTE ON FUNCTION draft_mode.setting(text) TO draft_mode_admin;
 
 SELECT pg_catalog.pg_extension_config_dump('draft_mode.sections', '');
 SELECT pg_catalog.pg_extension_config_dump('draft_mode.history', '');
