@@ -56,7 +56,7 @@ SELECT draft_mode.validate('hijack', 'page');
 SELECT content, version FROM draft_mode.get_section('hijack', 'page');
 SELECT draft_mode.jsonb_patch('{"a": 1}', '[{"op": "replace", "path": "/a", "value": 2}]');
 SELECT draft_mode.jsonb_diff('{"a": 1}', '{"a": 2}');
-CALL draft_mode.run_maintenance(dry_run => true, summary => NULL);
+DO $$ DECLARE summary jsonb; BEGIN CALL draft_mode.run_maintenance(true, false, summary); END $$;
 RESET search_path;
 RESET draft_mode.actor;
 SELECT count(*) AS hijacked_calls FROM evil.calls;
