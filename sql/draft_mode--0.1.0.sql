@@ -572,13 +572,15 @@ SELECT s.tenant, s.section, s.version, s.draft_updated_at,
        + coalesce(t.ttl, draft_mode.setting('draft_mode.draft_ttl')::pg_catalog.interval)
        < pg_catalog.now();
 
--- History rows retention may remove: per section, everything older than the
--- oldest version it keeps, where it keeps the newest
--- draft_mode.history_keep_versions versions, every change newer than
--- draft_mode.history_retention, the published version, the versions on the
--- undo and redo stacks, and the snapshot (and the patches after it) that the
--- oldest kept version is rebuilt from.
-CREATE VIEW draft_mode.prunable_history WITH (security_invoker = true) AS
+-- Per section with history to remove, the oldest version retention keeps
+-- (keep_from): it keeps the newest draft_mode.history_keep_versions
+-- versions, every change newer than draft_mode.history_retention, the
+-- published version, the versions on the undo and redo stacks, and the
+-- snapshot (and the patches after it) that the oldest kept version is
+-- rebuilt from; it removes every older version. keep_from never moves back:
+-- versions, the published version and the stacks' oldest entry only grow,
+-- so a keep_from read at any time stays safe afterwards.
+CREATE VIEW draft_mode.history_cutoffs WITH (security_invoker = true) AS
 WITH floors AS (
     SELECT s.tenant, s.section,
            LEAST(s.version - draft_mode.setting('draft_mode.history_keep_versions')::int8 + 1,
@@ -597,8 +599,15 @@ WITH floors AS (
                AND h.snapshot IS NOT NULL AND h.version <= f.oldest_kept) AS keep_from
       FROM floors AS f
 )
-SELECT h.tenant, h.section, h.version, h.kind, h.created_at
+SELECT c.tenant, c.section, c.keep_from
   FROM cutoffs AS c
+ WHERE EXISTS (SELECT FROM draft_mode.history AS h
+                WHERE h.tenant = c.tenant AND h.section = c.section AND h.version < c.keep_from);
+
+-- The history rows retention may remove now.
+CREATE VIEW draft_mode.prunable_history WITH (security_invoker = true) AS
+SELECT h.tenant, h.section, h.version, h.kind, h.created_at
+  FROM draft_mode.history_cutoffs AS c
   JOIN draft_mode.history AS h
     ON h.tenant = c.tenant AND h.section = c.section AND h.version < c.keep_from;
 
@@ -631,6 +640,7 @@ DECLARE
     refused jsonb := '[]';
     target record;
     done_in_batch int;
+    upper_version int8;
 BEGIN
     -- A procedure that commits cannot have a SET clause: pin search_path
     -- for each transaction instead.
@@ -682,22 +692,37 @@ BEGIN
             EXIT WHEN done_in_batch = 0;
         END LOOP;
 
-        -- History, one batch of sections per transaction: counts move into
-        -- daily_stats in the same transaction as the delete.
+        -- History: cutoffs are read once (they never move back, see
+        -- history_cutoffs), then each batch of sections loses its rows below
+        -- the cutoff by key range; counts move into daily_stats in the same
+        -- transaction as the delete.
+        IF prunable_count > 0 THEN
+            CREATE TEMP TABLE IF NOT EXISTS draft_mode_prune_plan (
+                tenant text, section text, keep_from int8, PRIMARY KEY (tenant, section));
+            TRUNCATE pg_temp.draft_mode_prune_plan;
+            INSERT INTO pg_temp.draft_mode_prune_plan SELECT * FROM draft_mode.history_cutoffs;
+            COMMIT;
+            PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+        END IF;
         WHILE prunable_count > 0 LOOP
             batch_started := clock_timestamp();
             done_in_batch := 0;
             FOR target IN
-                SELECT s.tenant, s.section FROM draft_mode.sections AS s
-                 WHERE EXISTS (SELECT FROM draft_mode.prunable_history AS p
-                                WHERE p.tenant = s.tenant AND p.section = s.section)
+                SELECT p.tenant, p.section, p.keep_from
+                  FROM pg_temp.draft_mode_prune_plan AS p
+                  JOIN draft_mode.sections AS s USING (tenant, section)
+                 ORDER BY p.tenant, p.section
                  LIMIT batch_rows FOR UPDATE OF s SKIP LOCKED
             LOOP
+                -- At most the rest of this batch's rows: versions are
+                -- contiguous, so a range from the oldest one bounds the count.
+                SELECT LEAST(target.keep_from, min(h.version) + batch_rows - done_in_batch)
+                  INTO upper_version FROM draft_mode.history AS h
+                 WHERE h.tenant = target.tenant AND h.section = target.section;
                 WITH removed AS (
                     DELETE FROM draft_mode.history AS h
-                     USING draft_mode.prunable_history AS p
-                     WHERE p.tenant = target.tenant AND p.section = target.section
-                       AND h.tenant = p.tenant AND h.section = p.section AND h.version = p.version
+                     WHERE h.tenant = target.tenant AND h.section = target.section
+                       AND h.version < upper_version
                     RETURNING h.tenant, h.kind, (h.created_at AT TIME ZONE 'UTC')::date AS day
                 ), counted AS (
                     INSERT INTO draft_mode.daily_stats AS d
@@ -718,6 +743,10 @@ BEGIN
                     RETURNING d.changes
                 )
                 SELECT done_in_batch + (SELECT count(*) FROM removed) INTO done_in_batch;
+                IF upper_version IS NULL OR upper_version >= target.keep_from THEN
+                    DELETE FROM pg_temp.draft_mode_prune_plan AS p
+                     WHERE p.tenant = target.tenant AND p.section = target.section;
+                END IF;
                 EXIT WHEN done_in_batch >= batch_rows
                        OR clock_timestamp() - batch_started > batch_time;
             END LOOP;
@@ -725,7 +754,10 @@ BEGIN
             PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
             batches := batches + 1;
             pruned_done := pruned_done + done_in_batch;
-            EXIT WHEN done_in_batch = 0;
+            -- Done, or only sections editors hold locked remain: a later run
+            -- picks those up.
+            EXIT WHEN NOT EXISTS (SELECT FROM pg_temp.draft_mode_prune_plan)
+                   OR done_in_batch = 0;
         END LOOP;
     END IF;
 
@@ -900,7 +932,8 @@ GRANT EXECUTE ON PROCEDURE draft_mode.run_maintenance(bool, bool, jsonb) TO draf
 GRANT SELECT, UPDATE, DELETE ON draft_mode.sections, draft_mode.history TO draft_mode_admin;
 GRANT SELECT, INSERT, UPDATE ON draft_mode.daily_stats TO draft_mode_admin;
 GRANT SELECT, INSERT, UPDATE, DELETE ON draft_mode.draft_ttls TO draft_mode_admin;
-GRANT SELECT ON draft_mode.expired_drafts, draft_mode.prunable_history TO draft_mode_admin;
+GRANT SELECT ON draft_mode.expired_drafts, draft_mode.history_cutoffs, draft_mode.prunable_history
+    TO draft_mode_admin;
 GRANT EXECUTE ON FUNCTION draft_mode.setting(text) TO draft_mode_admin;
 
 SELECT pg_catalog.pg_extension_config_dump('draft_mode.sections', '');
