@@ -5,7 +5,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS draft_mode;
-SELECT plan(51);
+SELECT plan(54);
 
 CREATE ROLE sec_editor_a IN ROLE draft_mode_editor;
 CREATE ROLE sec_viewer_a IN ROLE draft_mode_viewer;
@@ -50,6 +50,9 @@ SELECT throws_ok($$SELECT draft_mode.validate('sec_b', 'page')$$, '42501', NULL,
 SELECT throws_ok($$SELECT draft_mode.create_section('sec_b', 'new', '{}')$$, '42501', NULL, 'editor A: create_section in B');
 SELECT throws_ok($$SELECT draft_mode.expire_draft('sec_b', 'page', 2)$$, '42501', NULL, 'editor A: expire_draft is for administrators');
 SELECT throws_ok($$SELECT draft_mode.set_validator('x', 'draft_mode.validation_errors(text, jsonb)')$$, '42501', NULL, 'editor A: set_validator is for administrators');
+SELECT throws_ok($$CALL draft_mode.run_maintenance(dry_run => true)$$, '42501', NULL, 'editor A: run_maintenance is for administrators');
+SELECT throws_ok($$SELECT draft_mode.schedule_maintenance()$$, '42501', NULL, 'editor A: schedule_maintenance is for administrators');
+SELECT throws_ok($$SELECT draft_mode.set_draft_ttl('x', '1 day')$$, '42501', NULL, 'editor A: set_draft_ttl is for administrators');
 
 -- Direct reads see only A's rows; direct writes are refused.
 SELECT is((SELECT string_agg(DISTINCT tenant, ',') FROM draft_mode.sections), 'sec_a', 'editor A: sections shows only A');
