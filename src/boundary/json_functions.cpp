@@ -14,15 +14,6 @@ using boundary::ErrorBox;
 
 namespace {
 
-// An engine context with the current limits and the cancel poll.
-engine::Context make_context()
-{
-    engine::Context context;
-    context.limits = boundary::current_limits();
-    context.interrupt = engine::Interrupt(boundary::cancel_pending);
-    return context;
-}
-
 // Returns a Datum for value (whose jsonb is expected to be about size_hint
 // bytes) and frees the engine copies early.
 Datum finish(const engine::Value &value, std::size_t size_hint, boundary::OwnedValue *first,
@@ -32,6 +23,29 @@ Datum finish(const engine::Value &value, std::size_t size_hint, boundary::OwnedV
     boundary::release(first);
     boundary::release(second);
     PG_RETURN_JSONB_P(result);
+}
+
+using Apply = void (*)(engine::Value &, const engine::Value &, engine::Context &);
+
+// The body of jsonb_patch and jsonb_merge_patch: (doc, patch) -> doc with
+// apply(doc, patch) done to it. is_patch: an RFC 6902 patch, which may nest
+// deeper than a document.
+Datum apply_to_document(FunctionCallInfo fcinfo, bool is_patch, Apply apply)
+{
+    engine::Limits limits = boundary::current_limits();
+    boundary::OwnedValue *document = boundary::make_owned_value();
+    boundary::OwnedValue *patch = boundary::make_owned_value();
+    Jsonb *input = PG_GETARG_JSONB_P(0);
+    engine::Value &doc = boundary::jsonb_to_value(input, document, limits.max_depth);
+    engine::Value &change =
+        boundary::jsonb_to_value(PG_GETARG_JSONB_P(1), patch, limits.max_depth, is_patch);
+    ErrorBox error;
+    if (!boundary::run_guarded(error, [&] {
+            engine::Context context = boundary::engine_context();
+            apply(doc, change, context);
+        }))
+        boundary::raise_error(error);
+    return finish(doc, VARSIZE(input), document, patch);
 }
 
 } // namespace
@@ -46,38 +60,13 @@ PG_FUNCTION_INFO_V1(draft_mode_jsonb_pointer_get);
 // jsonb_patch(doc jsonb, patch jsonb) returns jsonb: RFC 6902.
 Datum draft_mode_jsonb_patch(PG_FUNCTION_ARGS)
 {
-    engine::Limits limits = boundary::current_limits();
-    boundary::OwnedValue *document = boundary::make_owned_value();
-    boundary::OwnedValue *patch = boundary::make_owned_value();
-    Jsonb *input = PG_GETARG_JSONB_P(0);
-    engine::Value &doc = boundary::jsonb_to_value(input, document, limits.max_depth);
-    engine::Value &ops =
-        boundary::jsonb_to_value(PG_GETARG_JSONB_P(1), patch, limits.max_depth, true);
-    ErrorBox error;
-    if (!boundary::run_guarded(error, [&] {
-            engine::Context context = make_context();
-            engine::apply_patch(doc, ops, context);
-        }))
-        boundary::raise_error(error);
-    return finish(doc, VARSIZE(input), document, patch);
+    return apply_to_document(fcinfo, true, engine::apply_patch);
 }
 
 // jsonb_merge_patch(doc jsonb, patch jsonb) returns jsonb: RFC 7396.
 Datum draft_mode_jsonb_merge_patch(PG_FUNCTION_ARGS)
 {
-    engine::Limits limits = boundary::current_limits();
-    boundary::OwnedValue *document = boundary::make_owned_value();
-    boundary::OwnedValue *patch = boundary::make_owned_value();
-    Jsonb *input = PG_GETARG_JSONB_P(0);
-    engine::Value &doc = boundary::jsonb_to_value(input, document, limits.max_depth);
-    engine::Value &merge = boundary::jsonb_to_value(PG_GETARG_JSONB_P(1), patch, limits.max_depth);
-    ErrorBox error;
-    if (!boundary::run_guarded(error, [&] {
-            engine::Context context = make_context();
-            engine::apply_merge_patch(doc, merge, context);
-        }))
-        boundary::raise_error(error);
-    return finish(doc, VARSIZE(input), document, patch);
+    return apply_to_document(fcinfo, false, engine::apply_merge_patch);
 }
 
 // jsonb_diff(source jsonb, target jsonb) returns jsonb: an RFC 6902 patch.
@@ -91,7 +80,7 @@ Datum draft_mode_jsonb_diff(PG_FUNCTION_ARGS)
     engine::Value &to = boundary::jsonb_to_value(PG_GETARG_JSONB_P(1), target, limits.max_depth);
     ErrorBox error;
     if (!boundary::run_guarded(error, [&] {
-            engine::Context context = make_context();
+            engine::Context context = boundary::engine_context();
             patch->value = new engine::Value(engine::diff(from, to, context));
         }))
         boundary::raise_error(error);

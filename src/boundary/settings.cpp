@@ -1,6 +1,8 @@
 // The draft_mode.* settings (GUCs) and the engine limits they define.
 #include "boundary/settings.h"
 
+#include "boundary/guard.h"
+
 #include <climits>
 
 namespace draft_mode::boundary {
@@ -31,6 +33,14 @@ engine::Limits current_limits()
     limits.max_operations = static_cast<std::size_t>(max_operations_setting);
     limits.max_document_bytes = static_cast<std::size_t>(max_document_size_kb) * 1024u;
     return limits;
+}
+
+engine::Context engine_context()
+{
+    engine::Context context;
+    context.limits = current_limits();
+    context.interrupt = engine::Interrupt(cancel_pending);
+    return context;
 }
 
 int undo_steps()

@@ -12,6 +12,9 @@ void define_settings();
 // Engine limits from the current values of the settings.
 engine::Limits current_limits();
 
+// An engine context: the current limits, and query cancel as its interrupt.
+engine::Context engine_context();
+
 // Store settings.
 int undo_steps();        // draft_mode.undo_steps
 int snapshot_interval(); // draft_mode.snapshot_interval

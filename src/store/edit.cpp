@@ -13,18 +13,6 @@ namespace draft_mode::store {
 
 using boundary::OwnedValue;
 
-namespace {
-
-engine::Context make_context()
-{
-    engine::Context context;
-    context.limits = boundary::current_limits();
-    context.interrupt = engine::Interrupt(boundary::cancel_pending);
-    return context;
-}
-
-} // namespace
-
 bool same_jsonb(Jsonb *a, Jsonb *b)
 {
     return VARSIZE(a) == VARSIZE(b) && std::memcmp(a, b, VARSIZE(a)) == 0;
@@ -44,7 +32,7 @@ EditResult compute_edit(Jsonb *old_content, Jsonb *argument, EditKind kind)
     boundary::ErrorBox error;
     bool changed = false;
     if (!boundary::run_guarded(error, [&] {
-            engine::Context context = make_context();
+            engine::Context context = boundary::engine_context();
             if (kind != EditKind::Replace) {
                 engine::Value operations = std::move(after);
                 after = before;
@@ -85,7 +73,7 @@ Jsonb *apply_patches(Jsonb *content, Jsonb **patches, int count)
         engine::Value &operations = boundary::jsonb_to_value(patches[i], patch, max_depth, true);
         boundary::ErrorBox error;
         if (!boundary::run_guarded(error, [&] {
-                engine::Context context = make_context();
+                engine::Context context = boundary::engine_context();
                 engine::apply_patch(value, operations, context);
             }))
             boundary::raise_error(error);

@@ -12,8 +12,8 @@ PG_FUNCTION_INFO_V1(draft_mode_caller);
 // function's owner).
 Datum draft_mode_caller(PG_FUNCTION_ARGS)
 {
-    PG_RETURN_DATUM(DirectFunctionCall1(namein, CStringGetDatum(GetUserNameFromId(
-                                                    GetOuterUserId(), false))));
+    PG_RETURN_DATUM(
+        DirectFunctionCall1(namein, CStringGetDatum(GetUserNameFromId(GetOuterUserId(), false))));
 }
 
 } // extern "C"

@@ -361,6 +361,18 @@ Outcome edit_section(text *tenant, text *name, int64 expected, Jsonb *argument, 
                        make_array(nullptr, 0));
 }
 
+// Raises DM105: retention removed what rebuilding version needs.
+[[noreturn]] void raise_pruned(text *name, int64 version, const char *hint)
+{
+    ereport(ERROR, (errcode(sqlstate_version_not_found),
+                    errmsg("version " INT64_FORMAT " of section \"%s\" is no longer in history",
+                           version, text_to_cstring(name)),
+                    errdetail_internal(
+                        "{\"version\":" INT64_FORMAT ",\"reason\":\"history_pruned\"}", version),
+                    errhint("%s", hint)));
+    pg_unreachable();
+}
+
 // Reads forward or inverse patch of one history row.
 Jsonb *history_patch(const Section &section, int64 version, bool inverse)
 {
@@ -368,14 +380,9 @@ Jsonb *history_patch(const Section &section, int64 version, bool inverse)
                        Int64GetDatum(version)};
     execute(history_row_statement, values, "   ", true);
     if (SPI_processed == 0)
-        ereport(ERROR,
-                (errcode(sqlstate_version_not_found),
-                 errmsg("version " INT64_FORMAT " of section \"%s\" is no longer in history",
-                        version, text_to_cstring(section.name)),
-                 errdetail_internal("{\"version\":" INT64_FORMAT ",\"reason\":\"history_pruned\"}",
-                                    version),
-                 errhint("Retention removed it; restore a version that history still "
-                         "lists.")));
+        raise_pruned(section.name, version,
+                     "Retention removed it; restore a version that history still "
+                     "lists.");
     bool is_null;
     return DatumGetJsonbP(column(inverse ? 2 : 1, &is_null));
 }
@@ -425,13 +432,7 @@ Jsonb *content_at_version(text *tenant, text *name, int64 current_version, int64
     Datum values[4] = {PointerGetDatum(tenant), PointerGetDatum(name), Int64GetDatum(version), 0};
     execute(snapshot_statement, values, "   ", true);
     if (SPI_processed == 0)
-        ereport(ERROR,
-                (errcode(sqlstate_version_not_found),
-                 errmsg("version " INT64_FORMAT " of section \"%s\" is no longer in history",
-                        version, text_to_cstring(name)),
-                 errdetail_internal("{\"version\":" INT64_FORMAT ",\"reason\":\"history_pruned\"}",
-                                    version),
-                 errhint("Retention removed the snapshot it would be rebuilt from.")));
+        raise_pruned(name, version, "Retention removed the snapshot it would be rebuilt from.");
     bool is_null;
     int64 snapshot_version = DatumGetInt64(column(1, &is_null));
     Jsonb *snapshot = DatumGetJsonbP(column(2, &is_null));
@@ -443,13 +444,7 @@ Jsonb *content_at_version(text *tenant, text *name, int64 current_version, int64
     execute(patches_statement, values, "    ", true);
     int count = static_cast<int>(SPI_processed);
     if (count != version - snapshot_version)
-        ereport(ERROR,
-                (errcode(sqlstate_version_not_found),
-                 errmsg("version " INT64_FORMAT " of section \"%s\" is no longer in history",
-                        version, text_to_cstring(name)),
-                 errdetail_internal("{\"version\":" INT64_FORMAT ",\"reason\":\"history_pruned\"}",
-                                    version),
-                 errhint("Retention removed a change it would be rebuilt from.")));
+        raise_pruned(name, version, "Retention removed a change it would be rebuilt from.");
     auto **patches = static_cast<Jsonb **>(palloc(count * sizeof(Jsonb *)));
     for (int i = 0; i < count; ++i)
         patches[i] = DatumGetJsonbP(

@@ -33,11 +33,11 @@ void check_validator(Oid validator)
                  procedure->prorettype == TEXTARRAYOID;
     ReleaseSysCache(tuple);
     if (!valid)
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("function %s is not a validator", format_procedure(validator)),
-                        errdetail_internal("{\"validator\":%u,\"reason\":\"wrong_signature\"}",
-                                           validator),
-                        errhint("A validator takes (content jsonb) and returns text[].")));
+        ereport(ERROR,
+                (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                 errmsg("function %s is not a validator", format_procedure(validator)),
+                 errdetail_internal("{\"validator\":%u,\"reason\":\"wrong_signature\"}", validator),
+                 errhint("A validator takes (content jsonb) and returns text[].")));
 }
 
 } // namespace
