@@ -3,6 +3,7 @@
 -- B's data and gets refusals or nothing, never data; B is unchanged after.
 -- Roles are created inside the transaction and rolled back with it.
 BEGIN;
+SET LOCAL client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS draft_mode;
 SELECT plan(54);
