@@ -18,6 +18,7 @@ bool notify_setting = true;
 char *actor_setting = nullptr;
 char *tenant_setting = nullptr;
 int draft_ttl_seconds = 30 * 24 * 3600;
+int idempotency_key_ttl_seconds = 24 * 3600;
 int history_keep_versions = 50;
 int history_retention_seconds = 45 * 24 * 3600;
 int maintenance_batch_size = 1000;
@@ -94,6 +95,11 @@ void define_settings()
         "Per section type: draft_mode.set_draft_ttl(). Expired drafts stay "
         "restorable from history.",
         &draft_ttl_seconds, 30 * 24 * 3600, 60, INT_MAX, PGC_USERSET, GUC_UNIT_S, NULL, NULL, NULL);
+    DefineCustomIntVariable("draft_mode.idempotency_key_ttl",
+                            "How long an idempotency key and its stored result are kept.",
+                            "After this, the key may be used again and maintenance removes it.",
+                            &idempotency_key_ttl_seconds, 24 * 3600, 1, INT_MAX, PGC_USERSET,
+                            GUC_UNIT_S, NULL, NULL, NULL);
     DefineCustomIntVariable("draft_mode.history_keep_versions",
                             "Maintenance keeps at least this many newest versions per section.",
                             NULL, &history_keep_versions, 50, 1, INT_MAX, PGC_USERSET, 0, NULL,

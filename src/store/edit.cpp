@@ -8,6 +8,7 @@
 #include "boundary/settings.h"
 #include "engine/json_diff.h"
 #include "engine/json_patch.h"
+#include "engine/json_rebase.h"
 
 namespace draft_mode::store {
 
@@ -79,6 +80,58 @@ Jsonb *apply_patches(Jsonb *content, Jsonb **patches, int count)
             boundary::raise_error(error);
     }
     return boundary::value_to_jsonb(value, VARSIZE(content));
+}
+
+char *rebase_conflicts(Jsonb *current, Jsonb *patch, Jsonb **changes, int count,
+                       int64 first_version, int limit)
+{
+    std::size_t max_depth = boundary::current_limits().max_depth;
+    OwnedValue *document = boundary::make_owned_value();
+    OwnedValue *operations = boundary::make_owned_value();
+    engine::Value &current_value = boundary::jsonb_to_value(current, document, max_depth);
+    engine::Value &patch_value = boundary::jsonb_to_value(patch, operations, max_depth, true);
+    auto **change_values = static_cast<OwnedValue **>(palloc(count * sizeof(OwnedValue *)));
+    for (int i = 0; i < count; ++i) {
+        change_values[i] = boundary::make_owned_value();
+        boundary::jsonb_to_value(changes[i], change_values[i], max_depth, true);
+    }
+
+    boundary::ErrorBox error;
+    char *result = nullptr;
+    if (!boundary::run_guarded(error, [&] {
+            std::vector<const engine::Value *> change_pointers;
+            for (int i = 0; i < count; ++i)
+                change_pointers.push_back(change_values[i]->value);
+            engine::Context context = boundary::engine_context();
+            std::vector<engine::RebaseConflict> conflicts =
+                engine::rebase_conflicts(current_value, patch_value, change_pointers,
+                                         static_cast<std::size_t>(limit), context);
+            if (conflicts.empty())
+                return;
+            std::string text = "[";
+            for (const engine::RebaseConflict &conflict : conflicts) {
+                if (text.size() > 1)
+                    text += ',';
+                text += "{\"path\":";
+                engine::append_json_string(text, conflict.path);
+                text += ",\"changed_path\":";
+                engine::append_json_string(text, conflict.changed_path);
+                text += ",\"version\":";
+                text += std::to_string(first_version + static_cast<int64>(conflict.change));
+                text += '}';
+            }
+            text += ']';
+            result = static_cast<char *>(palloc_extended(text.size() + 1, MCXT_ALLOC_NO_OOM));
+            if (result == nullptr)
+                throw std::bad_alloc();
+            std::memcpy(result, text.c_str(), text.size() + 1);
+        }))
+        boundary::raise_error(error);
+    boundary::release(document);
+    boundary::release(operations);
+    for (int i = 0; i < count; ++i)
+        boundary::release(change_values[i]);
+    return result;
 }
 
 } // namespace draft_mode::store

@@ -28,6 +28,13 @@ EditResult compute_edit(Jsonb *old_content, Jsonb *argument, EditKind kind);
 // version from a snapshot). Raises on failure.
 Jsonb *apply_patches(Jsonb *content, Jsonb **patches, int count);
 
+// The overlaps that forbid rebasing patch onto current past changes (the
+// forward patches of versions first_version, first_version + 1, ...), as a
+// JSON array text [{"path", "changed_path", "version"}, ...] of at most
+// limit entries; nullptr when the patch may be rebased. Raises on failure.
+char *rebase_conflicts(Jsonb *current, Jsonb *patch, Jsonb **changes, int count,
+                       int64 first_version, int limit);
+
 // True when two jsonb values have the same binary form (same content, same
 // number text). A false "different" is possible only in theory and harmless.
 bool same_jsonb(Jsonb *a, Jsonb *b);

@@ -1,11 +1,13 @@
 // Store operations: create, save/patch/merge a draft, publish, discard,
-// restore, undo, redo and content_at.
+// restore, undo, redo, content_at, and edit-lock leases.
 //
-// Every mutation runs the same pipeline: lock the section row (FOR UPDATE, so
-// concurrent writers of one section queue up), check expected_version,
-// compute the new state, update the row, append a history row and queue a
-// notification; all in the caller's transaction, so a failure anywhere
-// changes nothing. Statements are prepared once per backend (SPI_keepplan).
+// Every mutation runs the same pipeline: claim its idempotency key (if
+// given; a repeat returns the stored result here), lock the section row
+// (FOR UPDATE, so concurrent writers of one section queue up), check the
+// lease token and expected_version read by that one locked read, compute the
+// new state, update the row, append a history row and queue a notification;
+// all in the caller's transaction, so a failure anywhere changes nothing.
+// Statements are prepared once per backend (SPI_keepplan).
 // This file is Postgres-side code: it may ereport, so it keeps only trivially
 // destructible locals; engine work happens in store/edit.cpp.
 #include "boundary/postgres_headers.h"
@@ -18,8 +20,10 @@ extern "C" {
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "utils/array.h"
+#include "utils/datetime.h"
 #include "utils/json.h"
 #include "utils/lsyscache.h"
+#include "utils/timestamp.h"
 }
 
 namespace draft_mode::store {
@@ -32,6 +36,11 @@ constexpr int sqlstate_validation_failed = MAKE_SQLSTATE('D', 'M', '1', '0', '3'
 constexpr int sqlstate_nothing_to_undo = MAKE_SQLSTATE('D', 'M', '1', '0', '4');
 constexpr int sqlstate_version_not_found = MAKE_SQLSTATE('D', 'M', '1', '0', '5');
 constexpr int sqlstate_version_conflict = MAKE_SQLSTATE('P', 'T', '4', '0', '9');
+constexpr int sqlstate_section_leased = MAKE_SQLSTATE('D', 'M', '2', '0', '1');
+constexpr int sqlstate_lease_lost = MAKE_SQLSTATE('D', 'M', '2', '0', '2');
+
+// How many overlaps a refused rebase lists in its DETAIL.
+constexpr int rebase_conflicts_reported = 20;
 
 // A statement prepared on first use and kept for the life of the backend.
 struct Statement {
@@ -63,9 +72,11 @@ int execute(Statement &statement, Datum *values, const char *nulls, bool read_on
     return status;
 }
 
+// Reads version and lease together: the row as this transaction locked it.
 Statement lock_statement = {
     "SELECT version, published_content, published_version, draft_content, section_type,"
-    " undo_versions, redo_versions"
+    " undo_versions, redo_versions, lease_token,"
+    " lease_expires_at > pg_catalog.clock_timestamp(), lease_holder, lease_expires_at, lease_ttl"
     " FROM draft_mode.sections WHERE tenant = $1 AND section = $2 FOR UPDATE",
     2,
     {TEXTOID, TEXTOID},
@@ -95,11 +106,51 @@ Statement update_statement = {
 
 Statement history_statement = {
     "INSERT INTO draft_mode.history (tenant, section, version, kind, actor, created_at,"
-    " forward_patch, inverse_patch, snapshot)"
-    " VALUES ($1, $2, $3, $4, draft_mode.current_actor(), now(), $5, $6, $7)",
-    7,
-    {TEXTOID, TEXTOID, INT8OID, TEXTOID, JSONBOID, JSONBOID, JSONBOID},
+    " forward_patch, inverse_patch, snapshot, detail)"
+    " VALUES ($1, $2, $3, $4, draft_mode.current_actor(), now(), $5, $6, $7, $8)",
+    8,
+    {TEXTOID, TEXTOID, INT8OID, TEXTOID, JSONBOID, JSONBOID, JSONBOID, JSONBOID},
     nullptr};
+
+// A new lease on a section: the next fencing token, held by the actor.
+Statement lease_statement = {
+    "UPDATE draft_mode.sections SET lease_token = pg_catalog.nextval('draft_mode.lease_tokens'),"
+    " lease_holder = draft_mode.current_actor(), lease_acquired_at = pg_catalog.clock_timestamp(),"
+    " lease_expires_at = pg_catalog.clock_timestamp() + $3, lease_ttl = $3"
+    " WHERE tenant = $1 AND section = $2"
+    " RETURNING lease_token, lease_holder, lease_acquired_at, lease_expires_at",
+    3,
+    {TEXTOID, TEXTOID, INTERVALOID},
+    nullptr};
+
+Statement renew_statement = {
+    "UPDATE draft_mode.sections SET lease_expires_at = pg_catalog.clock_timestamp() + $3,"
+    " lease_ttl = $3 WHERE tenant = $1 AND section = $2"
+    " RETURNING lease_token, lease_holder, lease_acquired_at, lease_expires_at",
+    3,
+    {TEXTOID, TEXTOID, INTERVALOID},
+    nullptr};
+
+Statement release_statement = {
+    "UPDATE draft_mode.sections SET lease_token = NULL, lease_holder = NULL,"
+    " lease_acquired_at = NULL, lease_expires_at = NULL, lease_ttl = NULL"
+    " WHERE tenant = $1 AND section = $2",
+    2,
+    {TEXTOID, TEXTOID},
+    nullptr};
+
+// The section a lease token belongs to.
+Statement token_statement = {
+    "SELECT tenant, section FROM draft_mode.sections WHERE lease_token = $1",
+    1,
+    {INT8OID},
+    nullptr};
+
+// Claims an idempotency key: NULL to run the call, else its stored result.
+Statement claim_statement = {"SELECT draft_mode.claim_idempotency_key($1, $2, $3, $4)",
+                             4,
+                             {TEXTOID, TEXTOID, TEXTOID, TEXTOID},
+                             nullptr};
 
 // The payload carries the forward patch when it fits in NOTIFY's 8000 bytes.
 Statement notify_statement = {
@@ -161,8 +212,24 @@ struct Section {
     text *section_type;
     ArrayType *undo_versions;
     ArrayType *redo_versions;
+    bool has_lease; // a lease is recorded (perhaps expired)
+    int64 lease_token;
+    bool lease_active; // recorded and not expired
+    text *lease_holder;
+    TimestampTz lease_expires_at;
+    Interval *lease_ttl;
 
     Jsonb *working() const { return draft != nullptr ? draft : published; }
+};
+
+// What a write presents: the version it was computed from, the lease it
+// holds, and whether it asks to be rebased.
+struct Claim {
+    bool has_expected;
+    int64 expected;
+    bool has_token;
+    int64 token;
+    bool rebase;
 };
 
 // What a store operation returns (draft_mode.change).
@@ -172,6 +239,7 @@ struct Outcome {
     bool changed;
     bool has_draft;
     int64 published_version;
+    bool rebased;
 };
 
 Datum column(int number, bool *is_null)
@@ -209,7 +277,78 @@ Section lock_section(text *tenant, text *name)
     section.section_type = is_null ? nullptr : DatumGetTextPP(type);
     section.undo_versions = DatumGetArrayTypeP(column(6, &is_null));
     section.redo_versions = DatumGetArrayTypeP(column(7, &is_null));
+    Datum token = column(8, &is_null);
+    section.has_lease = !is_null;
+    section.lease_token = is_null ? 0 : DatumGetInt64(token);
+    section.lease_active = section.has_lease && DatumGetBool(column(9, &is_null));
+    if (section.has_lease) {
+        section.lease_holder = DatumGetTextPP(column(10, &is_null));
+        section.lease_expires_at = DatumGetTimestampTz(column(11, &is_null));
+        section.lease_ttl = DatumGetIntervalP(column(12, &is_null));
+    }
     return section;
+}
+
+// A time as JSON writes it (ISO 8601), whatever DateStyle is.
+char *json_time(TimestampTz time)
+{
+    return JsonEncodeDateTime(nullptr, TimestampTzGetDatum(time), TIMESTAMPTZOID, nullptr);
+}
+
+// The lease's holder and end as JSON members: "holder":...,"expires_at":...
+char *lease_members(const Section &section)
+{
+    StringInfoData members;
+    initStringInfo(&members);
+    appendStringInfoString(&members, "\"holder\":");
+    escape_json(&members, text_to_cstring(section.lease_holder));
+    appendStringInfoString(&members, ",\"expires_at\":");
+    escape_json(&members, json_time(section.lease_expires_at));
+    return members.data;
+}
+
+// Raises DM201: someone holds the section's lease.
+[[noreturn]] void raise_leased(const Section &section)
+{
+    ereport(ERROR, (errcode(sqlstate_section_leased),
+                    errmsg("section \"%s\" is leased by \"%s\" until %s",
+                           text_to_cstring(section.name), text_to_cstring(section.lease_holder),
+                           timestamptz_to_str(section.lease_expires_at)),
+                    errdetail_internal("{\"reason\":\"section_leased\",%s}",
+                                       lease_members(section)),
+                    errhint("Wait until the lease ends or is released, or take it over with "
+                            "draft_mode.take_over() (recorded in history).")));
+    pg_unreachable();
+}
+
+// Raises DM202: token is not the section's current lease.
+[[noreturn]] void raise_lease_lost(const Section &section, int64 token)
+{
+    const char *reason = !section.has_lease             ? "no_lease"
+                         : section.lease_token != token ? "lease_superseded"
+                                                        : "lease_expired";
+    ereport(ERROR,
+            (errcode(sqlstate_lease_lost),
+             errmsg("lease token " INT64_FORMAT " is not the current lease of section \"%s\"",
+                    token, text_to_cstring(section.name)),
+             errdetail_internal("{\"reason\":\"%s\",\"token\":" INT64_FORMAT "%s%s}", reason,
+                                token, section.lease_active ? "," : "",
+                                section.lease_active ? lease_members(section) : ""),
+             errhint("Your lease expired, was released or was taken over: acquire a new one, "
+                     "re-read the section and redo the change.")));
+    pg_unreachable();
+}
+
+// A write while the section is leased must present the current token; a
+// presented token must be the current, unexpired lease.
+void check_lease(const Section &section, const Claim &claim)
+{
+    if (claim.has_token) {
+        if (!section.lease_active || section.lease_token != claim.token)
+            raise_lease_lost(section, claim.token);
+    } else if (section.lease_active) {
+        raise_leased(section);
+    }
 }
 
 // Raises the version conflict unless expected is null or current.
@@ -284,6 +423,7 @@ struct NewState {
     bool keep_draft;         // false: no draft afterwards
     ArrayType *undo_versions;
     ArrayType *redo_versions;
+    Jsonb *detail = nullptr; // history's detail, if any
 };
 
 // Writes a change: section row, history row, notification.
@@ -309,11 +449,16 @@ Outcome commit_change(const Section &section, const NewState &state)
     execute(update_statement, row, row_nulls);
 
     bool snapshot = version % boundary::snapshot_interval() == 0;
-    Datum history[7] = {PointerGetDatum(section.tenant), PointerGetDatum(section.name),
+    Datum history[8] = {PointerGetDatum(section.tenant), PointerGetDatum(section.name),
                         Int64GetDatum(version),          CStringGetTextDatum(state.kind),
                         PointerGetDatum(state.forward),  PointerGetDatum(state.inverse),
-                        PointerGetDatum(state.content)};
-    execute(history_statement, history, snapshot ? "       " : "      n");
+                        PointerGetDatum(state.content),  PointerGetDatum(state.detail)};
+    char history_nulls[9] = "        ";
+    if (!snapshot)
+        history_nulls[6] = 'n';
+    if (state.detail == nullptr)
+        history_nulls[7] = 'n';
+    execute(history_statement, history, history_nulls);
 
     if (boundary::notify_enabled()) {
         Datum message[5] = {PointerGetDatum(section.tenant), PointerGetDatum(section.name),
@@ -321,14 +466,14 @@ Outcome commit_change(const Section &section, const NewState &state)
                             PointerGetDatum(state.forward)};
         execute(notify_statement, message, "     ");
     }
-    return Outcome{version, state.kind, true, has_draft, published_version};
+    return Outcome{version, state.kind, true, has_draft, published_version, false};
 }
 
 // The outcome of an operation that changed nothing.
 Outcome unchanged(const Section &section, const char *kind)
 {
     return Outcome{section.version, kind, false, section.draft != nullptr,
-                   section.published_version};
+                   section.published_version, false};
 }
 
 Jsonb *empty_patch()
@@ -339,26 +484,93 @@ Jsonb *empty_patch()
 // Records an edit of the working content (save, patch, merge, restore, undo,
 // redo): it becomes the draft.
 Outcome commit_edit(const Section &section, const char *kind, const EditResult &edit,
-                    ArrayType *undo_versions, ArrayType *redo_versions)
+                    ArrayType *undo_versions, ArrayType *redo_versions, Jsonb *detail = nullptr)
 {
     NewState state = {kind,         edit.content,  edit.forward,
                       edit.inverse, nullptr,       section.published_version,
-                      true,         undo_versions, redo_versions};
+                      true,         undo_versions, redo_versions,
+                      detail};
     return commit_change(section, state);
 }
 
-// An undoable edit: pushed on the undo stack, clears the redo stack.
-Outcome edit_section(text *tenant, text *name, int64 expected, Jsonb *argument, EditKind edit_kind,
-                     const char *kind)
+// Locks the section and checks what a write presents: lease, then version.
+Section lock_for_write(text *tenant, text *name, const Claim &claim)
 {
     Section section = lock_section(tenant, name);
-    check_version(section, true, expected);
+    check_lease(section, claim);
+    check_version(section, claim.has_expected, claim.expected);
+    return section;
+}
+
+// Checks that patch, written against version expected, may be rebased onto
+// the section's working content: every change since is in history and none
+// overlaps the patch (engine/json_rebase.h). Raises the version conflict
+// with the overlapping paths otherwise.
+void check_rebase(const Section &section, int64 expected, Jsonb *patch)
+{
+    Datum values[4] = {PointerGetDatum(section.tenant), PointerGetDatum(section.name),
+                       Int64GetDatum(expected), Int64GetDatum(section.version)};
+    execute(patches_statement, values, "    ", true);
+    int count = static_cast<int>(SPI_processed);
+    const char *conflicts = nullptr;
+    if (count == section.version - expected) {
+        auto **changes = static_cast<Jsonb **>(palloc(count * sizeof(Jsonb *)));
+        bool is_null;
+        for (int i = 0; i < count; ++i)
+            changes[i] = DatumGetJsonbP(
+                SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &is_null));
+        conflicts = rebase_conflicts(section.working(), patch, changes, count, expected + 1,
+                                     rebase_conflicts_reported);
+        if (conflicts == nullptr)
+            return;
+    }
+    ereport(ERROR,
+            (errcode(sqlstate_version_conflict),
+             errmsg("version conflict on section \"%s\": expected version " INT64_FORMAT
+                    ", current version is " INT64_FORMAT ", and the patch cannot be rebased",
+                    text_to_cstring(section.name), expected, section.version),
+             errdetail_internal("{\"current_version\":" INT64_FORMAT
+                                ",\"expected_version\":" INT64_FORMAT
+                                ",\"reason\":\"%s\",\"conflicts\":%s}",
+                                section.version, expected,
+                                conflicts != nullptr ? "overlap" : "history_pruned",
+                                conflicts != nullptr ? conflicts : "[]"),
+             errhint(conflicts != nullptr
+                         ? "Changes since expected_version touch what the patch reads or writes "
+                           "(see \"conflicts\"): re-read the section and redo the change."
+                         : "History no longer holds every change since expected_version: "
+                           "re-read the section and redo the change.")));
+}
+
+// An undoable edit: pushed on the undo stack, clears the redo stack. A patch
+// with claim.rebase may come from an older version (check_rebase).
+Outcome edit_section(text *tenant, text *name, const Claim &claim, Jsonb *argument,
+                     EditKind edit_kind, const char *kind)
+{
+    Section section = lock_section(tenant, name);
+    check_lease(section, claim);
+    bool rebased = claim.rebase && edit_kind == EditKind::Patch && claim.expected >= 1 &&
+                   claim.expected < section.version;
+    if (rebased)
+        check_rebase(section, claim.expected, argument);
+    else
+        check_version(section, claim.has_expected, claim.expected);
     EditResult edit = compute_edit(section.working(), argument, edit_kind);
-    if (!edit.changed)
-        return unchanged(section, kind);
-    return commit_edit(section, kind, edit,
-                       push_version(section.undo_versions, section.version + 1),
-                       make_array(nullptr, 0));
+    if (!edit.changed) {
+        Outcome outcome = unchanged(section, kind);
+        outcome.rebased = rebased;
+        return outcome;
+    }
+    Jsonb *detail = nullptr;
+    if (rebased) {
+        char *text = psprintf("{\"rebased_from\": " INT64_FORMAT "}", claim.expected);
+        detail = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(text)));
+    }
+    Outcome outcome = commit_edit(section, kind, edit,
+                                  push_version(section.undo_versions, section.version + 1),
+                                  make_array(nullptr, 0), detail);
+    outcome.rebased = rebased;
+    return outcome;
 }
 
 // Raises DM105: retention removed what rebuilding version needs.
@@ -388,10 +600,9 @@ Jsonb *history_patch(const Section &section, int64 version, bool inverse)
 }
 
 // Undo (pop undo, push redo) or redo (pop redo, push undo).
-Outcome undo_or_redo(text *tenant, text *name, bool has_expected, int64 expected, bool undo)
+Outcome undo_or_redo(text *tenant, text *name, const Claim &claim, bool undo)
 {
-    Section section = lock_section(tenant, name);
-    check_version(section, has_expected, expected);
+    Section section = lock_for_write(tenant, name, claim);
     ArrayType *from_rest;
     int64 step;
     if (!pop_version(undo ? section.undo_versions : section.redo_versions, &from_rest, &step))
@@ -478,22 +689,46 @@ void validate_or_raise(const Section &section, Jsonb *content)
              errhint("Fix every error listed in \"errors\" and publish again.")));
 }
 
-// Returns an Outcome as a draft_mode.change composite.
-Datum outcome_datum(FunctionCallInfo fcinfo, text *tenant, text *name, const Outcome &outcome)
+
+// Returns an Outcome as a draft_mode.change composite, built in context.
+Datum outcome_datum(FunctionCallInfo fcinfo, text *tenant, text *name, const Outcome &outcome,
+                    MemoryContext context)
 {
+    MemoryContext previous = MemoryContextSwitchTo(context);
     TupleDesc descriptor;
     if (get_call_result_type(fcinfo, nullptr, &descriptor) != TYPEFUNC_COMPOSITE)
         elog(ERROR, "draft_mode: function must return draft_mode.change");
     descriptor = BlessTupleDesc(descriptor);
-    Datum values[7] = {PointerGetDatum(tenant),
+    Datum values[8] = {PointerGetDatum(tenant),
                        PointerGetDatum(name),
                        Int64GetDatum(outcome.version),
                        CStringGetTextDatum(outcome.kind),
                        BoolGetDatum(outcome.changed),
                        BoolGetDatum(outcome.has_draft),
-                       Int64GetDatum(outcome.published_version)};
-    bool nulls[7] = {false, false, false, false, false, false, false};
-    return HeapTupleGetDatum(heap_form_tuple(descriptor, values, nulls));
+                       Int64GetDatum(outcome.published_version),
+                       BoolGetDatum(outcome.rebased)};
+    bool nulls[8] = {false, false, false, false, false, false, false, false};
+    Datum result = HeapTupleGetDatum(heap_form_tuple(descriptor, values, nulls));
+    MemoryContextSwitchTo(previous);
+    return result;
+}
+
+// Returns the lease that the last statement's RETURNING (token, holder,
+// acquired_at, expires_at) reports as a draft_mode.lease, built in context.
+Datum lease_datum(FunctionCallInfo fcinfo, text *tenant, text *name, MemoryContext context)
+{
+    bool is_null;
+    Datum values[6] = {PointerGetDatum(tenant), PointerGetDatum(name), column(1, &is_null),
+                       column(2, &is_null),     column(3, &is_null),   column(4, &is_null)};
+    bool nulls[6] = {false, false, false, false, false, false};
+    MemoryContext previous = MemoryContextSwitchTo(context);
+    TupleDesc descriptor;
+    if (get_call_result_type(fcinfo, nullptr, &descriptor) != TYPEFUNC_COMPOSITE)
+        elog(ERROR, "draft_mode: function must return draft_mode.lease");
+    descriptor = BlessTupleDesc(descriptor);
+    Datum result = HeapTupleGetDatum(heap_form_tuple(descriptor, values, nulls));
+    MemoryContextSwitchTo(previous);
+    return result;
 }
 
 // Raises 22004 when a required argument is NULL.
@@ -515,50 +750,169 @@ void require_expected_version(FunctionCallInfo fcinfo, int argument)
             "compare-and-swap.");
 }
 
-// Runs body between SPI_connect and SPI_finish and returns its outcome as a
-// draft_mode.change built in the caller's memory context.
-template <typename Body> Datum run_operation(FunctionCallInfo fcinfo, Body body)
+// A lease lasts from 1 second to 24 hours; raises 22023 otherwise.
+Interval *checked_ttl(Interval *ttl)
+{
+    // Months count as 30 days, as interval comparison counts them.
+    double microseconds = static_cast<double>(ttl->time) +
+                          static_cast<double>(ttl->day) * USECS_PER_DAY +
+                          static_cast<double>(ttl->month) * DAYS_PER_MONTH * USECS_PER_DAY;
+    if (microseconds < USECS_PER_SEC || microseconds > 24.0 * SECS_PER_HOUR * USECS_PER_SEC)
+        ereport(ERROR,
+                (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                 errmsg("lease ttl must be between 1 second and 24 hours"),
+                 errdetail_internal(
+                     "{\"argument\":\"ttl\",\"minimum\":\"00:00:01\",\"maximum\":\"24:00:00\"}"),
+                 errhint("Take a short lease and renew it while editing (renew_lease).")));
+    return ttl;
+}
+
+Interval *lease_ttl(FunctionCallInfo fcinfo, int argument)
+{
+    require(fcinfo, argument, "ttl", "Pass how long the lease lasts, for example '5 minutes'.");
+    return checked_ttl(PG_GETARG_INTERVAL_P(argument));
+}
+
+// The request an idempotency key stands for: every argument but the key, as
+// text, each prefixed by its length.
+char *request_text(FunctionCallInfo fcinfo, int key_argument)
+{
+    Oid *types;
+    int count;
+    get_func_signature(fcinfo->flinfo->fn_oid, &types, &count);
+    StringInfoData request;
+    initStringInfo(&request);
+    for (int i = 0; i < count; ++i) {
+        if (i == key_argument)
+            continue;
+        if (PG_ARGISNULL(i)) {
+            appendStringInfoString(&request, "null;");
+            continue;
+        }
+        Oid output;
+        bool is_varlena;
+        getTypeOutputInfo(types[i], &output, &is_varlena);
+        char *text = OidOutputFunctionCall(output, PG_GETARG_DATUM(i));
+        appendStringInfo(&request, "%zu:%s;", strlen(text), text);
+    }
+    return request.data;
+}
+
+// Claims an idempotency key (draft_mode.claim_idempotency_key). False: run
+// the call. True: *result is the stored result of the same earlier request,
+// as the function's result type, in the caller's memory context.
+bool replay_or_claim(FunctionCallInfo fcinfo, text *tenant, text *key, const char *operation,
+                     int key_argument, Datum *result)
+{
+    Datum values[4] = {PointerGetDatum(tenant), PointerGetDatum(key),
+                       CStringGetTextDatum(operation),
+                       CStringGetTextDatum(request_text(fcinfo, key_argument))};
+    execute(claim_statement, values, "    ");
+    bool is_null;
+    Datum stored = column(1, &is_null);
+    if (is_null)
+        return false;
+    Oid type = get_func_rettype(fcinfo->flinfo->fn_oid);
+    char *query = psprintf("SELECT pg_catalog.jsonb_populate_record(NULL::%s, $1)",
+                           format_type_be(type));
+    Oid argument_types[1] = {JSONBOID};
+    if (SPI_execute_with_args(query, 1, argument_types, &stored, " ", true, 1) != SPI_OK_SELECT)
+        elog(ERROR, "draft_mode: could not read a stored idempotent result");
+    *result = SPI_datumTransfer(column(1, &is_null), false, -1);
+    return true;
+}
+
+// Stores result (of the function's result type) for the claimed key.
+void store_result(FunctionCallInfo fcinfo, text *tenant, text *key, Datum result)
+{
+    Oid argument_types[3] = {TEXTOID, TEXTOID, get_func_rettype(fcinfo->flinfo->fn_oid)};
+    Datum values[3] = {PointerGetDatum(tenant), PointerGetDatum(key), result};
+    if (SPI_execute_with_args(
+            "SELECT draft_mode.store_idempotent_result($1, $2, pg_catalog.to_jsonb($3))", 3,
+            argument_types, values, "   ", false, 0) != SPI_OK_SELECT)
+        elog(ERROR, "draft_mode: could not store an idempotent result");
+}
+
+// Runs body(tenant, section, caller context) between SPI_connect and
+// SPI_finish, after checking the session may act on the tenant. With an
+// idempotency key (argument key_argument; -1: the function takes none), a
+// repeat of the same request returns the stored result instead, and body's
+// result is stored. body returns the function's result built in the
+// caller's memory context.
+template <typename Body>
+Datum run_call(FunctionCallInfo fcinfo, const char *operation, int key_argument, Body body)
 {
     require(fcinfo, 0, "tenant");
     require(fcinfo, 1, "section");
     text *tenant = PG_GETARG_TEXT_PP(0);
     text *name = PG_GETARG_TEXT_PP(1);
+    text *key = key_argument >= 0 && !PG_ARGISNULL(key_argument)
+                    ? PG_GETARG_TEXT_PP(key_argument)
+                    : nullptr;
+    MemoryContext caller = CurrentMemoryContext;
     SPI_connect();
     check_tenant(tenant);
-    Outcome outcome = body(tenant, name);
+    Datum result;
+    if (key == nullptr || !replay_or_claim(fcinfo, tenant, key, operation, key_argument, &result)) {
+        result = body(tenant, name, caller);
+        if (key != nullptr)
+            store_result(fcinfo, tenant, key, result);
+    }
     SPI_finish();
-    return outcome_datum(fcinfo, tenant, name, outcome);
+    return result;
+}
+
+// run_call for the store's operations, whose body returns an Outcome.
+template <typename Body>
+Datum run_operation(FunctionCallInfo fcinfo, const char *operation, int key_argument, Body body)
+{
+    return run_call(fcinfo, operation, key_argument,
+                    [&](text *tenant, text *name, MemoryContext caller) {
+                        return outcome_datum(fcinfo, tenant, name, body(tenant, name), caller);
+                    });
+}
+
+// What a write presents, from its arguments (-1: the function has none).
+Claim claim_from(FunctionCallInfo fcinfo, int expected_argument, int token_argument,
+                 int rebase_argument = -1)
+{
+    Claim claim = {};
+    claim.has_expected = !PG_ARGISNULL(expected_argument);
+    claim.expected = claim.has_expected ? PG_GETARG_INT64(expected_argument) : 0;
+    claim.has_token = token_argument >= 0 && !PG_ARGISNULL(token_argument);
+    claim.token = claim.has_token ? PG_GETARG_INT64(token_argument) : 0;
+    claim.rebase = rebase_argument >= 0 && !PG_ARGISNULL(rebase_argument) &&
+                   PG_GETARG_BOOL(rebase_argument);
+    return claim;
 }
 
 // The body of save_draft, patch_draft and merge_draft: (tenant, section,
-// argument, expected_version), where argument is the edit of the given kind.
+// argument, expected_version, lease_token, idempotency_key[, rebase]), where
+// argument is the edit of the given kind.
 Datum edit_entry(FunctionCallInfo fcinfo, const char *argument, EditKind edit_kind,
-                 const char *kind)
+                 const char *kind, const char *operation)
 {
     require(fcinfo, 2, argument);
     require_expected_version(fcinfo, 3);
-    return run_operation(fcinfo, [&](text *tenant, text *name) {
-        return edit_section(tenant, name, PG_GETARG_INT64(3), PG_GETARG_JSONB_P(2), edit_kind,
-                            kind);
+    Claim claim = claim_from(fcinfo, 3, 4, PG_NARGS() > 6 ? 6 : -1);
+    return run_operation(fcinfo, operation, 5, [&](text *tenant, text *name) {
+        return edit_section(tenant, name, claim, PG_GETARG_JSONB_P(2), edit_kind, kind);
     });
 }
 
-int64 optional_int64(FunctionCallInfo fcinfo, int argument, bool *present)
+// The body of discard (tenant, section, expected_version => null,
+// lease_token, idempotency_key) and of expire_draft (tenant, section,
+// expected_version: maintenance, which leases do not stop); drops the
+// draft, back to the published content, recorded as kind. Undoable: the
+// draft stays in history.
+Datum drop_draft(FunctionCallInfo fcinfo, const char *kind, bool maintenance)
 {
-    *present = !PG_ARGISNULL(argument);
-    return *present ? PG_GETARG_INT64(argument) : 0;
-}
-
-// The body of discard and expire_draft: (tenant, section, expected_version
-// => null); drops the draft, back to the published content, recorded as
-// kind. Undoable: the draft stays in history.
-Datum drop_draft(FunctionCallInfo fcinfo, const char *kind)
-{
-    return run_operation(fcinfo, [&](text *tenant, text *name) {
-        bool has_expected;
-        int64 expected = optional_int64(fcinfo, 2, &has_expected);
+    Claim claim = claim_from(fcinfo, 2, maintenance ? -1 : 3);
+    return run_operation(fcinfo, kind, maintenance ? -1 : 4, [&](text *tenant, text *name) {
         Section section = lock_section(tenant, name);
-        check_version(section, has_expected, expected);
+        if (!maintenance)
+            check_lease(section, claim);
+        check_version(section, claim.has_expected, claim.expected);
         if (section.draft == nullptr)
             return unchanged(section, kind);
         EditResult edit = compute_edit(section.draft, section.published, EditKind::Replace);
@@ -573,6 +927,35 @@ Datum drop_draft(FunctionCallInfo fcinfo, const char *kind)
                           make_array(nullptr, 0)};
         return commit_change(section, state);
     });
+}
+
+// Gives the section a new lease (the next token) held by the actor; returns
+// it as draft_mode.lease in context, and its token in *token.
+Datum new_lease(FunctionCallInfo fcinfo, const Section &section, Interval *ttl,
+                MemoryContext context, int64 *token)
+{
+    Datum values[3] = {PointerGetDatum(section.tenant), PointerGetDatum(section.name),
+                       IntervalPGetDatum(ttl)};
+    execute(lease_statement, values, "   ");
+    bool is_null;
+    *token = DatumGetInt64(column(1, &is_null));
+    return lease_datum(fcinfo, section.tenant, section.name, context);
+}
+
+// Locks the section whose lease token is token, after checking the session
+// may act on its tenant. False when no section has that token.
+bool lock_leased_section(int64 token, Section *section)
+{
+    Datum values[1] = {Int64GetDatum(token)};
+    execute(token_statement, values, " ");
+    if (SPI_processed == 0)
+        return false;
+    bool is_null;
+    text *tenant = DatumGetTextPP(column(1, &is_null));
+    text *name = DatumGetTextPP(column(2, &is_null));
+    check_tenant(tenant);
+    *section = lock_section(tenant, name);
+    return true;
 }
 
 } // namespace
@@ -594,12 +977,17 @@ PG_FUNCTION_INFO_V1(draft_mode_restore);
 PG_FUNCTION_INFO_V1(draft_mode_undo);
 PG_FUNCTION_INFO_V1(draft_mode_redo);
 PG_FUNCTION_INFO_V1(draft_mode_content_at);
+PG_FUNCTION_INFO_V1(draft_mode_acquire_lease);
+PG_FUNCTION_INFO_V1(draft_mode_renew_lease);
+PG_FUNCTION_INFO_V1(draft_mode_release_lease);
+PG_FUNCTION_INFO_V1(draft_mode_take_over);
 
-// create_section(tenant, section, content, section_type): version 1, published.
+// create_section(tenant, section, content, section_type, idempotency_key):
+// version 1, published.
 Datum draft_mode_create_section(PG_FUNCTION_ARGS)
 {
     require(fcinfo, 2, "content");
-    return run_operation(fcinfo, [&](text *tenant, text *name) {
+    return run_operation(fcinfo, "create_section", 4, [&](text *tenant, text *name) {
         Jsonb *content = PG_GETARG_JSONB_P(2);
         // Created content is published at once, so it must be valid.
         Section created = {};
@@ -615,49 +1003,52 @@ Datum draft_mode_create_section(PG_FUNCTION_ARGS)
                                    text_to_cstring(name), text_to_cstring(tenant)),
                             errdetail_internal("{\"reason\":\"section_exists\"}"),
                             errhint("Edit it with save_draft, patch_draft or merge_draft.")));
-        Datum history[7] = {PointerGetDatum(tenant),
+        Datum history[8] = {PointerGetDatum(tenant),
                             PointerGetDatum(name),
                             Int64GetDatum(1),
                             CStringGetTextDatum("create"),
                             PointerGetDatum(empty_patch()),
                             PointerGetDatum(empty_patch()),
-                            PointerGetDatum(content)};
-        execute(history_statement, history, "       ");
+                            PointerGetDatum(content),
+                            0};
+        execute(history_statement, history, "       n");
         if (draft_mode::boundary::notify_enabled()) {
             Datum message[5] = {PointerGetDatum(tenant), PointerGetDatum(name), Int64GetDatum(1),
                                 CStringGetTextDatum("create"), PointerGetDatum(empty_patch())};
             execute(notify_statement, message, "     ");
         }
-        return Outcome{1, "create", true, false, 1};
+        return Outcome{1, "create", true, false, 1, false};
     });
 }
 
-// save_draft(tenant, section, content, expected_version).
+// save_draft(tenant, section, content, expected_version, lease_token,
+// idempotency_key).
 Datum draft_mode_save_draft(PG_FUNCTION_ARGS)
 {
-    return edit_entry(fcinfo, "content", EditKind::Replace, "save");
+    return edit_entry(fcinfo, "content", EditKind::Replace, "save", "save_draft");
 }
 
-// patch_draft(tenant, section, patch, expected_version): RFC 6902.
+// patch_draft(tenant, section, patch, expected_version, lease_token,
+// idempotency_key, rebase): RFC 6902.
 Datum draft_mode_patch_draft(PG_FUNCTION_ARGS)
 {
-    return edit_entry(fcinfo, "patch", EditKind::Patch, "patch");
+    return edit_entry(fcinfo, "patch", EditKind::Patch, "patch", "patch_draft");
 }
 
-// merge_draft(tenant, section, merge_patch, expected_version): RFC 7396.
+// merge_draft(tenant, section, merge_patch, expected_version, lease_token,
+// idempotency_key): RFC 7396.
 Datum draft_mode_merge_draft(PG_FUNCTION_ARGS)
 {
-    return edit_entry(fcinfo, "merge_patch", EditKind::Merge, "merge");
+    return edit_entry(fcinfo, "merge_patch", EditKind::Merge, "merge", "merge_draft");
 }
 
-// publish(tenant, section, expected_version => null): the draft goes live.
+// publish(tenant, section, expected_version => null, lease_token,
+// idempotency_key): the draft goes live.
 Datum draft_mode_publish(PG_FUNCTION_ARGS)
 {
-    return run_operation(fcinfo, [&](text *tenant, text *name) {
-        bool has_expected;
-        int64 expected = optional_int64(fcinfo, 2, &has_expected);
-        Section section = lock_section(tenant, name);
-        check_version(section, has_expected, expected);
+    Claim claim = claim_from(fcinfo, 2, 3);
+    return run_operation(fcinfo, "publish", 4, [&](text *tenant, text *name) {
+        Section section = lock_for_write(tenant, name, claim);
         if (section.draft == nullptr)
             return unchanged(section, "publish");
         validate_or_raise(section, section.draft);
@@ -669,28 +1060,29 @@ Datum draft_mode_publish(PG_FUNCTION_ARGS)
     });
 }
 
-// discard(tenant, section, expected_version => null): back to published.
+// discard(tenant, section, expected_version => null, lease_token,
+// idempotency_key): back to published.
 Datum draft_mode_discard(PG_FUNCTION_ARGS)
 {
-    return drop_draft(fcinfo, "discard");
+    return drop_draft(fcinfo, "discard", false);
 }
 
 // expire_draft(tenant, section, expected_version): discard by maintenance,
 // recorded as kind "expire".
 Datum draft_mode_expire_draft(PG_FUNCTION_ARGS)
 {
-    return drop_draft(fcinfo, "expire");
+    return drop_draft(fcinfo, "expire", true);
 }
 
-// restore(tenant, section, version, expected_version): that version's
-// working content becomes the draft.
+// restore(tenant, section, version, expected_version, lease_token,
+// idempotency_key): that version's working content becomes the draft.
 Datum draft_mode_restore(PG_FUNCTION_ARGS)
 {
     require(fcinfo, 2, "version");
     require_expected_version(fcinfo, 3);
-    return run_operation(fcinfo, [&](text *tenant, text *name) {
-        Section section = lock_section(tenant, name);
-        check_version(section, true, PG_GETARG_INT64(3));
+    Claim claim = claim_from(fcinfo, 3, 4);
+    return run_operation(fcinfo, "restore", 5, [&](text *tenant, text *name) {
+        Section section = lock_for_write(tenant, name, claim);
         Jsonb *old = content_at_version(tenant, name, section.version, PG_GETARG_INT64(2));
         EditResult edit = compute_edit(section.working(), old, EditKind::Replace);
         if (!edit.changed)
@@ -701,52 +1093,148 @@ Datum draft_mode_restore(PG_FUNCTION_ARGS)
     });
 }
 
-// undo(tenant, section, expected_version).
+// undo(tenant, section, expected_version, lease_token, idempotency_key).
 Datum draft_mode_undo(PG_FUNCTION_ARGS)
 {
     require_expected_version(fcinfo, 2);
-    return run_operation(fcinfo, [&](text *tenant, text *name) {
-        return undo_or_redo(tenant, name, true, PG_GETARG_INT64(2), true);
+    Claim claim = claim_from(fcinfo, 2, 3);
+    return run_operation(fcinfo, "undo", 4, [&](text *tenant, text *name) {
+        return undo_or_redo(tenant, name, claim, true);
     });
 }
 
-// redo(tenant, section, expected_version).
+// redo(tenant, section, expected_version, lease_token, idempotency_key).
 Datum draft_mode_redo(PG_FUNCTION_ARGS)
 {
     require_expected_version(fcinfo, 2);
-    return run_operation(fcinfo, [&](text *tenant, text *name) {
-        return undo_or_redo(tenant, name, true, PG_GETARG_INT64(2), false);
+    Claim claim = claim_from(fcinfo, 2, 3);
+    return run_operation(fcinfo, "redo", 4, [&](text *tenant, text *name) {
+        return undo_or_redo(tenant, name, claim, false);
     });
 }
 
 // content_at(tenant, section, version): the working content at a version.
 Datum draft_mode_content_at(PG_FUNCTION_ARGS)
 {
-    require(fcinfo, 0, "tenant");
-    require(fcinfo, 1, "section");
     require(fcinfo, 2, "version");
-    text *tenant = PG_GETARG_TEXT_PP(0);
-    text *name = PG_GETARG_TEXT_PP(1);
+    return run_call(fcinfo, "content_at", -1,
+                    [&](text *tenant, text *name, MemoryContext caller) {
+                        static Statement version_statement = {
+                            "SELECT version FROM draft_mode.sections"
+                            " WHERE tenant = $1 AND section = $2",
+                            2,
+                            {TEXTOID, TEXTOID},
+                            nullptr};
+                        Datum key[2] = {PointerGetDatum(tenant), PointerGetDatum(name)};
+                        execute(version_statement, key, "  ", true);
+                        if (SPI_processed == 0)
+                            raise_not_found(tenant, name);
+                        bool is_null;
+                        int64 current = DatumGetInt64(column(1, &is_null));
+                        Jsonb *content =
+                            content_at_version(tenant, name, current, PG_GETARG_INT64(2));
+                        MemoryContext spi = MemoryContextSwitchTo(caller);
+                        Datum result = PointerGetDatum(PG_DETOAST_DATUM_COPY(PointerGetDatum(content)));
+                        MemoryContextSwitchTo(spi);
+                        return result;
+                    });
+}
+
+// acquire_lease(tenant, section, ttl, idempotency_key): a new lease unless
+// one is current (DM201).
+Datum draft_mode_acquire_lease(PG_FUNCTION_ARGS)
+{
+    Interval *ttl = lease_ttl(fcinfo, 2);
+    return run_call(fcinfo, "acquire_lease", 3,
+                    [&](text *tenant, text *name, MemoryContext caller) {
+                        Section section = lock_section(tenant, name);
+                        if (section.lease_active)
+                            raise_leased(section);
+                        int64 token;
+                        return new_lease(fcinfo, section, ttl, caller, &token);
+                    });
+}
+
+// take_over(tenant, section, ttl, idempotency_key): a new lease whatever
+// the current one; taking one from its holder is a change of kind
+// take_over (detail: the lease taken over and the new token).
+Datum draft_mode_take_over(PG_FUNCTION_ARGS)
+{
+    Interval *ttl = lease_ttl(fcinfo, 2);
+    return run_call(fcinfo, "take_over", 3, [&](text *tenant, text *name, MemoryContext caller) {
+        Section section = lock_section(tenant, name);
+        int64 token;
+        Datum lease = new_lease(fcinfo, section, ttl, caller, &token);
+        if (section.lease_active) {
+            StringInfoData detail;
+            initStringInfo(&detail);
+            appendStringInfo(&detail, "{\"previous_token\":" INT64_FORMAT ",\"token\":" INT64_FORMAT
+                                      ",\"previous_holder\":",
+                             section.lease_token, token);
+            escape_json(&detail, text_to_cstring(section.lease_holder));
+            appendStringInfoString(&detail, ",\"previous_expires_at\":");
+            escape_json(&detail, json_time(section.lease_expires_at));
+            appendStringInfoChar(&detail, '}');
+            Jsonb *empty = empty_patch();
+            NewState state = {"take_over",
+                              section.working(),
+                              empty,
+                              empty,
+                              nullptr,
+                              section.published_version,
+                              section.draft != nullptr,
+                              section.undo_versions,
+                              section.redo_versions,
+                              DatumGetJsonbP(DirectFunctionCall1(
+                                  jsonb_in, CStringGetDatum(detail.data)))};
+            commit_change(section, state);
+        }
+        return lease;
+    });
+}
+
+// renew_lease(token, ttl => the lease's own): extends a current lease from
+// now; DM202 when token is not one.
+Datum draft_mode_renew_lease(PG_FUNCTION_ARGS)
+{
+    require(fcinfo, 0, "token", "Pass the token acquire_lease returned.");
+    int64 token = PG_GETARG_INT64(0);
+    Interval *ttl = PG_ARGISNULL(1) ? nullptr : checked_ttl(PG_GETARG_INTERVAL_P(1));
     MemoryContext caller = CurrentMemoryContext;
     SPI_connect();
-    check_tenant(tenant);
-    Datum key[2] = {PointerGetDatum(tenant), PointerGetDatum(name)};
-    static Statement version_statement = {
-        "SELECT version FROM draft_mode.sections WHERE tenant = $1 AND section = $2",
-        2,
-        {TEXTOID, TEXTOID},
-        nullptr};
-    execute(version_statement, key, "  ", true);
-    if (SPI_processed == 0)
-        raise_not_found(tenant, name);
-    bool is_null;
-    int64 current = DatumGetInt64(column(1, &is_null));
-    Jsonb *content = content_at_version(tenant, name, current, PG_GETARG_INT64(2));
-    MemoryContext spi = MemoryContextSwitchTo(caller);
-    Jsonb *result = reinterpret_cast<Jsonb *>(PG_DETOAST_DATUM_COPY(PointerGetDatum(content)));
-    MemoryContextSwitchTo(spi);
+    Section section;
+    if (!lock_leased_section(token, &section))
+        ereport(ERROR,
+                (errcode(sqlstate_lease_lost),
+                 errmsg("lease token " INT64_FORMAT " is not a current lease", token),
+                 errdetail_internal("{\"reason\":\"no_lease\",\"token\":" INT64_FORMAT "}", token),
+                 errhint("Your lease expired, was released or was taken over: acquire a new "
+                         "one, re-read the section and redo the change.")));
+    if (!section.lease_active || section.lease_token != token)
+        raise_lease_lost(section, token);
+    Datum values[3] = {PointerGetDatum(section.tenant), PointerGetDatum(section.name),
+                       IntervalPGetDatum(ttl != nullptr ? ttl : section.lease_ttl)};
+    execute(renew_statement, values, "   ");
+    Datum result = lease_datum(fcinfo, section.tenant, section.name, caller);
     SPI_finish();
-    PG_RETURN_JSONB_P(result);
+    return result;
+}
+
+// release_lease(token): ends the lease; true when token was a current lease.
+Datum draft_mode_release_lease(PG_FUNCTION_ARGS)
+{
+    require(fcinfo, 0, "token", "Pass the token acquire_lease returned.");
+    int64 token = PG_GETARG_INT64(0);
+    SPI_connect();
+    Section section;
+    bool released = false;
+    if (lock_leased_section(token, &section) && section.lease_token == token) {
+        released = section.lease_active;
+        Datum values[2] = {PointerGetDatum(section.tenant), PointerGetDatum(section.name)};
+        execute(release_statement, values, "  ");
+    }
+    SPI_finish();
+    PG_RETURN_BOOL(released);
 }
 
 } // extern "C"
