@@ -422,7 +422,7 @@ BEGIN
     END IF;
     -- LATERAL calls publish once per section ((f()).* would call it per column).
     SELECT coalesce(jsonb_agg(to_jsonb(published) ORDER BY names.name), '[]') INTO outcome
-      FROM (SELECT DISTINCT name FROM unnest(sections) AS name) AS names,
+      FROM (SELECT DISTINCT name FROM unnest(sections) AS name ORDER BY name) AS names,
            LATERAL draft_mode.publish(publish_many.tenant, names.name) AS published;
     IF idempotency_key IS NOT NULL THEN
         PERFORM draft_mode.store_idempotent_result(tenant, idempotency_key, outcome);

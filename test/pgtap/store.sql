@@ -57,33 +57,34 @@ LANGUAGE sql AS $$ SELECT format('%s %s changed=%s has_draft=%s published=%s',
 --
 -- Catalog: the store's functions, with named arguments (PostgREST calls them by name)
 --
-SELECT has_function('draft_mode', 'create_section', ARRAY['text', 'text', 'jsonb', 'text'],
-                    'create_section(tenant, section, content, section_type)');
+SELECT has_function('draft_mode', 'create_section', ARRAY['text', 'text', 'jsonb', 'text', 'text'],
+                    'create_section(tenant, section, content, section_type, idempotency_key)');
 SELECT has_function('draft_mode', 'get_section', ARRAY['text', 'text', 'text'],
                     'get_section(tenant, section, mode)');
-SELECT has_function('draft_mode', 'save_draft', ARRAY['text', 'text', 'jsonb', 'int8'],
-                    'save_draft(tenant, section, content, expected_version)');
-SELECT has_function('draft_mode', 'patch_draft', ARRAY['text', 'text', 'jsonb', 'int8'],
-                    'patch_draft(tenant, section, patch, expected_version)');
-SELECT has_function('draft_mode', 'merge_draft', ARRAY['text', 'text', 'jsonb', 'int8'],
-                    'merge_draft(tenant, section, merge_patch, expected_version)');
-SELECT has_function('draft_mode', 'publish', ARRAY['text', 'text', 'int8'],
-                    'publish(tenant, section, expected_version)');
-SELECT has_function('draft_mode', 'publish_many', ARRAY['text', 'text[]'],
-                    'publish_many(tenant, sections)');
-SELECT has_function('draft_mode', 'publish_tenant', ARRAY['text'], 'publish_tenant(tenant)');
-SELECT has_function('draft_mode', 'discard', ARRAY['text', 'text', 'int8'],
-                    'discard(tenant, section, expected_version)');
+SELECT has_function('draft_mode', 'save_draft', ARRAY['text', 'text', 'jsonb', 'int8', 'int8', 'text'],
+                    'save_draft(tenant, section, content, expected_version, lease_token, idempotency_key)');
+SELECT has_function('draft_mode', 'patch_draft', ARRAY['text', 'text', 'jsonb', 'int8', 'int8', 'text', 'bool'],
+                    'patch_draft(tenant, section, patch, expected_version, lease_token, idempotency_key, rebase)');
+SELECT has_function('draft_mode', 'merge_draft', ARRAY['text', 'text', 'jsonb', 'int8', 'int8', 'text'],
+                    'merge_draft(tenant, section, merge_patch, expected_version, lease_token, idempotency_key)');
+SELECT has_function('draft_mode', 'publish', ARRAY['text', 'text', 'int8', 'int8', 'text'],
+                    'publish(tenant, section, expected_version, lease_token, idempotency_key)');
+SELECT has_function('draft_mode', 'publish_many', ARRAY['text', 'text[]', 'text'],
+                    'publish_many(tenant, sections, idempotency_key)');
+SELECT has_function('draft_mode', 'publish_tenant', ARRAY['text', 'text'],
+                    'publish_tenant(tenant, idempotency_key)');
+SELECT has_function('draft_mode', 'discard', ARRAY['text', 'text', 'int8', 'int8', 'text'],
+                    'discard(tenant, section, expected_version, lease_token, idempotency_key)');
 SELECT has_function('draft_mode', 'history', ARRAY['text', 'text', 'int4', 'int8'],
                     'history(tenant, section, limit, before_version)');
 SELECT has_function('draft_mode', 'content_at', ARRAY['text', 'text', 'int8'],
                     'content_at(tenant, section, version)');
-SELECT has_function('draft_mode', 'restore', ARRAY['text', 'text', 'int8', 'int8'],
-                    'restore(tenant, section, version, expected_version)');
-SELECT has_function('draft_mode', 'undo', ARRAY['text', 'text', 'int8'],
-                    'undo(tenant, section, expected_version)');
-SELECT has_function('draft_mode', 'redo', ARRAY['text', 'text', 'int8'],
-                    'redo(tenant, section, expected_version)');
+SELECT has_function('draft_mode', 'restore', ARRAY['text', 'text', 'int8', 'int8', 'int8', 'text'],
+                    'restore(tenant, section, version, expected_version, lease_token, idempotency_key)');
+SELECT has_function('draft_mode', 'undo', ARRAY['text', 'text', 'int8', 'int8', 'text'],
+                    'undo(tenant, section, expected_version, lease_token, idempotency_key)');
+SELECT has_function('draft_mode', 'redo', ARRAY['text', 'text', 'int8', 'int8', 'text'],
+                    'redo(tenant, section, expected_version, lease_token, idempotency_key)');
 SELECT has_function('draft_mode', 'validate', ARRAY['text', 'text'], 'validate(tenant, section)');
 SELECT has_function('draft_mode', 'set_validator', ARRAY['text', 'regprocedure'],
                     'set_validator(section_type, validator)');
