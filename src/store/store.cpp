@@ -64,6 +64,9 @@ SPIPlanPtr prepared(Statement &statement)
 }
 
 // Runs a kept statement; nulls[i] is 'n' for a NULL argument, ' ' otherwise.
+// read_only runs it in the calling statement's snapshot; otherwise (in READ
+// COMMITTED) it takes a new one and sees what committed meanwhile, such as
+// the history rows of a writer this transaction waited for at the row lock.
 int execute(Statement &statement, Datum *values, const char *nulls, bool read_only = false)
 {
     int status = SPI_execute_plan(prepared(statement), values, nulls, read_only, 0);
@@ -510,7 +513,7 @@ void check_rebase(const Section &section, int64 expected, Jsonb *patch)
 {
     Datum values[4] = {PointerGetDatum(section.tenant), PointerGetDatum(section.name),
                        Int64GetDatum(expected), Int64GetDatum(section.version)};
-    execute(patches_statement, values, "    ", true);
+    execute(patches_statement, values, "    ");
     int count = static_cast<int>(SPI_processed);
     const char *conflicts = nullptr;
     if (count == section.version - expected) {
@@ -590,7 +593,7 @@ Jsonb *history_patch(const Section &section, int64 version, bool inverse)
 {
     Datum values[3] = {PointerGetDatum(section.tenant), PointerGetDatum(section.name),
                        Int64GetDatum(version)};
-    execute(history_row_statement, values, "   ", true);
+    execute(history_row_statement, values, "   ");
     if (SPI_processed == 0)
         raise_pruned(section.name, version,
                      "Retention removed it; restore a version that history still "
@@ -641,7 +644,7 @@ Jsonb *content_at_version(text *tenant, text *name, int64 current_version, int64
                                 version, current_version),
              errhint("Versions run from 1 to the section's current version.")));
     Datum values[4] = {PointerGetDatum(tenant), PointerGetDatum(name), Int64GetDatum(version), 0};
-    execute(snapshot_statement, values, "   ", true);
+    execute(snapshot_statement, values, "   ");
     if (SPI_processed == 0)
         raise_pruned(name, version, "Retention removed the snapshot it would be rebuilt from.");
     bool is_null;
@@ -652,7 +655,7 @@ Jsonb *content_at_version(text *tenant, text *name, int64 current_version, int64
 
     values[2] = Int64GetDatum(snapshot_version);
     values[3] = Int64GetDatum(version);
-    execute(patches_statement, values, "    ", true);
+    execute(patches_statement, values, "    ");
     int count = static_cast<int>(SPI_processed);
     if (count != version - snapshot_version)
         raise_pruned(name, version, "Retention removed a change it would be rebuilt from.");
