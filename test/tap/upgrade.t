@@ -4,7 +4,11 @@
 # through the upgrade scripts in sql/, and its catalog (functions, tables,
 # constraints, indexes, views, policies, grants, extension members) must
 # equal a fresh install of default_version. A negative control shows the
-# comparison notices a difference.
+# comparison notices a difference. A section written under the oldest
+# version (rows as that version's functions write them, inserted directly:
+# the installed library is the newest, which writes the newest schema) keeps
+# its content, versions and history across the update and takes the newest
+# version's writes (a rebased patch under a lease).
 set -euo pipefail
 root=${DRAFT_MODE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 sql() { psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
@@ -54,13 +58,14 @@ ORDER BY 1;
 SQL
 }
 
-echo "1..4"
+echo "1..5"
 echo "# versions: $(echo $versions | tr '\n' ' ')(default $newest); $steps upgrade scripts"
 [ "$steps" -eq 0 ] && echo "# no upgrade script yet: the walk is a fresh install of $oldest"
 for db in "${databases[@]}"; do dropdb --if-exists "$db" >/dev/null 2>&1; createdb "$db"; done
 
 if sql -d draft_mode_upgraded -c "SET client_min_messages = warning" -c "CREATE EXTENSION draft_mode VERSION '$oldest'" \
-     -c "ALTER EXTENSION draft_mode UPDATE TO '$newest'"; then
+     -f "$root/test/tap/upgrade_data.sql" \
+     -c "ALTER EXTENSION draft_mode UPDATE TO '$newest'" >/dev/null; then
   echo "ok 1 - install $oldest and update to $newest"
 else
   echo "not ok 1 - install $oldest and update to $newest"
@@ -85,3 +90,24 @@ sql -d draft_mode_altered -c "CREATE EXTENSION draft_mode" \
 altered=$(describe draft_mode_altered)
 [ "$altered" != "$fresh" ] && echo "ok 4 - the comparison notices a changed catalog" \
   || echo "not ok 4 - the comparison notices a changed catalog"
+
+# Data of the oldest version under the newest (for 0.2.0: a lease, then a
+# patch from version 1 rebased over the edit made before the update).
+after=$(sql -d draft_mode_upgraded 2>&1 <<'SQL' || true
+SELECT set_config('draft_mode.notify', 'off', false) \g /dev/null
+SELECT token AS lease FROM draft_mode.acquire_lease('up', 'page') \gset
+SELECT version, rebased FROM draft_mode.patch_draft('up', 'page',
+    '[{"op": "replace", "path": "/b", "value": 3}]', 1, lease_token => :lease, rebase => true);
+SELECT content FROM draft_mode.get_section('up', 'page');
+SELECT string_agg(kind, ',' ORDER BY version) FROM draft_mode.history('up', 'page');
+SQL
+)
+expected='3|t
+{"a": 2, "b": 3}
+create,patch,patch'
+if [ "$after" = "$expected" ]; then
+  echo "ok 5 - a section written under $oldest works under $newest"
+else
+  echo "not ok 5 - a section written under $oldest works under $newest"
+  echo "$after" | sed 's/^/# /'
+fi
