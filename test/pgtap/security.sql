@@ -6,7 +6,7 @@ BEGIN;
 SET LOCAL client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS draft_mode;
-SELECT plan(54);
+SELECT plan(64);
 
 CREATE ROLE sec_editor_a IN ROLE draft_mode_editor;
 CREATE ROLE sec_viewer_a IN ROLE draft_mode_viewer;
@@ -15,15 +15,20 @@ CREATE ROLE sec_nobody;
 
 -- Tenant B's state, read as the superuser, to show it never changes.
 CREATE FUNCTION pg_temp.b_state() RETURNS text LANGUAGE sql AS $$
-    SELECT string_agg(format('%s:%s:%s:%s', section, version, draft_content, published_content), ';'
-                      ORDER BY section)
+    SELECT string_agg(format('%s:%s:%s:%s:%s:%s', section, version, draft_content, published_content,
+                             lease_token, lease_expires_at), ';' ORDER BY section)
       || '|' || (SELECT count(*) FROM draft_mode.history WHERE tenant = 'sec_b')
+      || '|' || (SELECT string_agg(key || result::text, ',') FROM draft_mode.idempotency_keys
+                  WHERE tenant = 'sec_b')
       FROM draft_mode.sections WHERE tenant = 'sec_b'
 $$;
 
 SELECT draft_mode.create_section('sec_a', 'page', '{"owner": "a"}');
 SELECT draft_mode.create_section('sec_b', 'page', '{"owner": "b", "secret": 42}');
-SELECT draft_mode.patch_draft('sec_b', 'page', '[{"op": "add", "path": "/draft", "value": true}]', 1);
+SELECT draft_mode.patch_draft('sec_b', 'page', '[{"op": "add", "path": "/draft", "value": true}]', 1,
+                              idempotency_key => 'b-key');
+SELECT draft_mode.create_section('sec_b', 'leased', '{}');
+SELECT token AS b_token FROM draft_mode.acquire_lease('sec_b', 'leased') \gset
 SELECT pg_temp.b_state() AS before \gset
 
 --
@@ -54,6 +59,17 @@ SELECT throws_ok($$SELECT draft_mode.set_validator('x', 'draft_mode.validation_e
 SELECT throws_ok($$CALL draft_mode.run_maintenance(dry_run => true)$$, '42501', NULL, 'editor A: run_maintenance is for administrators');
 SELECT throws_ok($$SELECT draft_mode.schedule_maintenance()$$, '42501', NULL, 'editor A: schedule_maintenance is for administrators');
 SELECT throws_ok($$SELECT draft_mode.set_draft_ttl('x', '1 day')$$, '42501', NULL, 'editor A: set_draft_ttl is for administrators');
+SELECT throws_ok($$SELECT draft_mode.acquire_lease('sec_b', 'page')$$, '42501', NULL, 'editor A: acquire_lease on B');
+SELECT throws_ok($$SELECT draft_mode.take_over('sec_b', 'leased')$$, '42501', NULL, 'editor A: take_over on B');
+SELECT throws_ok($$SELECT * FROM draft_mode.lease_status('sec_b', 'leased')$$, '42501', NULL, 'editor A: lease_status of B');
+SELECT throws_ok(format('SELECT draft_mode.renew_lease(%s)', :b_token), '42501', NULL, 'editor A: renew_lease of a B token');
+SELECT throws_ok(format('SELECT draft_mode.release_lease(%s)', :b_token), '42501', NULL, 'editor A: release_lease of a B token');
+SELECT is((SELECT count(*) FROM draft_mode.leases WHERE tenant = 'sec_b'), 0::int8, 'editor A: the leases view hides B');
+SELECT throws_ok($$SELECT draft_mode.patch_draft('sec_b', 'page', '[{"op": "add", "path": "/draft", "value": true}]', 1, idempotency_key => 'b-key')$$,
+                 '42501', NULL, 'editor A: B''s idempotency key does not replay B''s result');
+SELECT throws_ok($$SELECT count(*) FROM draft_mode.idempotency_keys$$, '42501', NULL, 'editor A: idempotency_keys is for administrators');
+SELECT throws_ok($$SELECT draft_mode.claim_idempotency_key('sec_a', 'k', 'patch_draft', '')$$, '42501', NULL, 'editor A: claim_idempotency_key is internal');
+SELECT throws_ok($$SELECT draft_mode.store_idempotent_result('sec_a', 'k', '{}')$$, '42501', NULL, 'editor A: store_idempotent_result is internal');
 
 -- Direct reads see only A's rows; direct writes are refused.
 SELECT is((SELECT string_agg(DISTINCT tenant, ',') FROM draft_mode.sections), 'sec_a', 'editor A: sections shows only A');
