@@ -77,3 +77,39 @@ SELECT * FROM draft_mode.discard('acme', 'home/hero');
 -- 7. History: who changed what, as small patches; any version can be rebuilt.
 SELECT version, kind, actor, forward_patch FROM draft_mode.history('acme', 'home/hero') ORDER BY version;
 SELECT draft_mode.content_at('acme', 'home/hero', 8) AS discarded_draft;
+
+-- 8. Many tabs at once. The agent and Alice both start from version 9 and patch different
+-- fields: with rebase => true the second patch lands on top of the first instead of conflicting.
+SET draft_mode.actor = 'agent';
+SELECT * FROM draft_mode.patch_draft('acme', 'home/hero',
+    '[{"op": "replace", "path": "/subtitle", "value": "New season"}]', expected_version => 9);
+SET draft_mode.actor = 'alice';
+SELECT * FROM draft_mode.patch_draft('acme', 'home/hero',
+    '[{"op": "replace", "path": "/cta/label", "value": "See what is new"}]', expected_version => 9,
+    rebase => true);
+-- A patch of the field the agent changed still conflicts, naming the overlap.
+\set ON_ERROR_STOP off
+SELECT * FROM draft_mode.patch_draft('acme', 'home/hero',
+    '[{"op": "replace", "path": "/subtitle", "value": "Old season"}]', expected_version => 9,
+    rebase => true);
+\set ON_ERROR_STOP on
+
+-- 9. An edit-lock lease: Alice edits alone for two minutes; the agent is told who is editing.
+SELECT token AS alice_token FROM draft_mode.acquire_lease('acme', 'home/hero', ttl => '2 minutes') \gset
+SET draft_mode.actor = 'agent';
+SELECT held, holder FROM draft_mode.lease_status('acme', 'home/hero');
+\set ON_ERROR_STOP off
+SELECT * FROM draft_mode.patch_draft('acme', 'home/hero',
+    '[{"op": "replace", "path": "/title", "value": "Agent title"}]', expected_version => 11);
+\set ON_ERROR_STOP on
+SET draft_mode.actor = 'alice';
+SELECT * FROM draft_mode.patch_draft('acme', 'home/hero',
+    '[{"op": "replace", "path": "/title", "value": "Summer, finally"}]', expected_version => 11,
+    lease_token => :alice_token);
+
+-- 10. A retried request (the client timed out after sending it) publishes once, not twice.
+SELECT * FROM draft_mode.publish('acme', 'home/hero', lease_token => :alice_token,
+                                 idempotency_key => 'publish-req-1');
+SELECT * FROM draft_mode.publish('acme', 'home/hero', lease_token => :alice_token,
+                                 idempotency_key => 'publish-req-1');
+SELECT draft_mode.release_lease(:alice_token) AS released;
