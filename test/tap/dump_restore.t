@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # pg_dump keeps draft_mode's content: a database with sections, drafts,
-# published versions, history (snapshots included), validators and draft
-# lifetimes is dumped (custom format and plain SQL) and restored into fresh
-# databases; every row and every rebuilt version is equal, and the store
-# keeps working on the restored data.
+# published versions, history (snapshots included), validators, draft
+# lifetimes, a lease and idempotency keys is dumped (custom format and plain
+# SQL) and restored into fresh databases; every row and every rebuilt
+# version is equal, the store keeps working on the restored data, the lease
+# still fences writes, a key still replays, and new lease tokens stay above
+# every token handed out before the dump.
 set -euo pipefail
 source_db=draft_mode_dump_source
 work=$(mktemp -d)
@@ -22,6 +24,7 @@ SELECT md5(string_agg(s::text, '|' ORDER BY tenant, section)) FROM draft_mode.se
 SELECT md5(string_agg(h::text, '|' ORDER BY tenant, section, version)) FROM draft_mode.history AS h;
 SELECT md5(string_agg(v::text, '|' ORDER BY section_type)) FROM draft_mode.validators AS v;
 SELECT md5(string_agg(t::text, '|' ORDER BY section_type)) FROM draft_mode.draft_ttls AS t;
+SELECT md5(string_agg(k::text, '|' ORDER BY tenant, key)) FROM draft_mode.idempotency_keys AS k;
 SELECT md5(string_agg(draft_mode.content_at(h.tenant, h.section, h.version)::text, '|'
                       ORDER BY h.tenant, h.section, h.version)) FROM draft_mode.history AS h;
 SQL
@@ -45,10 +48,11 @@ SELECT count(draft_mode.patch_draft('acme', 'home/hero',
 SELECT draft_mode.publish('acme', 'home/hero');
 SELECT draft_mode.merge_draft('acme', 'home/hero', '{"subtitle": "draft after publish"}', 62);
 SELECT draft_mode.patch_draft('acme', 'footer', '[{"op": "add", "path": "/links/-", "value": "/about"}]', 1);
-SELECT draft_mode.undo('acme', 'footer', 2);
+SELECT draft_mode.undo('acme', 'footer', 2, idempotency_key => 'undo-1');
+SELECT draft_mode.acquire_lease('globex', 'home/hero', '1 hour');
 SQL
 
-echo "1..6"
+echo "1..9"
 expected=$(fingerprint "$source_db")
 rows=$(sql -d "$source_db" -c "SELECT count(*) FROM draft_mode.history")
 echo "# source: $rows history rows"
@@ -73,3 +77,11 @@ after=$(sql -d draft_mode_dump_custom -c "SELECT version FROM draft_mode.patch_d
 [ "$after" = 64 ] && echo "ok 5 - the store keeps working after restore (version 64)" || echo "not ok 5 - the store keeps working after restore (got version '$after')"
 refused=$(sql -d draft_mode_dump_custom -c "SELECT draft_mode.validate('globex', 'home/hero') = '{}' AND draft_mode.validation_errors('card', '{}') = ARRAY['title is required']")
 [ "$refused" = t ] && echo "ok 6 - validators work after restore" || echo "not ok 6 - validators work after restore (got '$refused')"
+
+lease=$(sql -d draft_mode_dump_custom -c "SELECT max(lease_token) FROM draft_mode.sections")
+fenced=$(psql -X -q -At -d draft_mode_dump_custom -c "SELECT draft_mode.save_draft('globex', 'home/hero', '{\"title\": \"x\"}', 1)" 2>&1 | grep -c 'is leased by' || true)
+[ "$fenced" = 1 ] && echo "ok 7 - the lease still fences writes after restore" || echo "not ok 7 - the lease still fences writes after restore"
+replay=$(sql -d draft_mode_dump_custom -c "SELECT version FROM draft_mode.undo('acme', 'footer', 2, idempotency_key => 'undo-1')")
+[ "$replay" = 3 ] && echo "ok 8 - an idempotency key still replays after restore" || echo "not ok 8 - an idempotency key still replays after restore (got '$replay')"
+next=$(sql -d draft_mode_dump_custom -c "SELECT token FROM draft_mode.take_over('globex', 'home/hero')")
+[ "$next" -gt "$lease" ] && echo "ok 9 - lease tokens keep growing after restore ($next > $lease)" || echo "not ok 9 - lease tokens keep growing after restore ($next, before: $lease)"
