@@ -42,6 +42,7 @@ Datum apply_to_document(FunctionCallInfo fcinfo, bool is_patch, Apply apply)
     ErrorBox error;
     if (!boundary::run_guarded(error, [&] {
             engine::Context context = boundary::engine_context();
+            context.document_size = VARSIZE(input);
             apply(doc, change, context);
         }))
         boundary::raise_error(error);

@@ -73,6 +73,9 @@ class Interrupt {
 struct Context {
     Limits limits;
     Interrupt interrupt;
+    // The approximate stored size of the document an operation changes, when
+    // the caller knows it (0: the engine measures the document if it must).
+    std::size_t document_size = 0;
 };
 
 // Appends text as a JSON string literal (quoted, escaped) to out.

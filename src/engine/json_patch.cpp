@@ -201,7 +201,10 @@ std::vector<Operation> parse_patch(const Value &patch, const Limits &limits)
 // Applies validated operations to one document.
 class Patcher {
   public:
-    Patcher(Value &document, Context &context) : document_(document), context_(context) {}
+    Patcher(Value &document, Context &context)
+        : document_(document), context_(context), size_(context.document_size)
+    {
+    }
 
     void apply(const Operation &operation, const Site &site)
     {
@@ -388,7 +391,7 @@ class Patcher {
     Value &document_;
     Context &context_;
     const Site *site_ = nullptr;
-    std::size_t size_ = 0; // estimated size of the document; 0 until needed
+    std::size_t size_; // estimated size of the document; 0 until needed
 };
 
 // RFC 7396 MergePatch(target, patch), merging into target in place.

@@ -34,6 +34,7 @@ EditResult compute_edit(Jsonb *old_content, Jsonb *argument, EditKind kind)
     bool changed = false;
     if (!boundary::run_guarded(error, [&] {
             engine::Context context = boundary::engine_context();
+            context.document_size = VARSIZE(old_content);
             if (kind != EditKind::Replace) {
                 engine::Value operations = std::move(after);
                 after = before;
