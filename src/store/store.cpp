@@ -693,6 +693,27 @@ void validate_or_raise(const Section &section, Jsonb *content)
 }
 
 
+// Raises 55000: this database's draft_mode SQL definitions are older than
+// the library, which serves the newest only (ALTER EXTENSION ... UPDATE was
+// not run after installing it).
+[[noreturn]] void raise_outdated()
+{
+    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                    errmsg("the draft_mode library is newer than the draft_mode extension of this "
+                           "database"),
+                    errdetail_internal("{\"reason\":\"extension_not_updated\"}"),
+                    errhint("Run ALTER EXTENSION draft_mode UPDATE in this database.")));
+    pg_unreachable();
+}
+
+// Checks that the SQL definition calling this function is the newest: it
+// passes count arguments. Call before reading any argument.
+void check_arguments(FunctionCallInfo fcinfo, int count)
+{
+    if (PG_NARGS() != count)
+        raise_outdated();
+}
+
 // Returns an Outcome as a draft_mode.change composite, built in context.
 Datum outcome_datum(FunctionCallInfo fcinfo, text *tenant, text *name, const Outcome &outcome,
                     MemoryContext context)
@@ -701,6 +722,8 @@ Datum outcome_datum(FunctionCallInfo fcinfo, text *tenant, text *name, const Out
     TupleDesc descriptor;
     if (get_call_result_type(fcinfo, nullptr, &descriptor) != TYPEFUNC_COMPOSITE)
         elog(ERROR, "draft_mode: function must return draft_mode.change");
+    if (descriptor->natts != 8)
+        raise_outdated();
     descriptor = BlessTupleDesc(descriptor);
     Datum values[8] = {PointerGetDatum(tenant),
                        PointerGetDatum(name),
@@ -728,6 +751,8 @@ Datum lease_datum(FunctionCallInfo fcinfo, text *tenant, text *name, MemoryConte
     TupleDesc descriptor;
     if (get_call_result_type(fcinfo, nullptr, &descriptor) != TYPEFUNC_COMPOSITE)
         elog(ERROR, "draft_mode: function must return draft_mode.lease");
+    if (descriptor->natts != 6)
+        raise_outdated();
     descriptor = BlessTupleDesc(descriptor);
     Datum result = HeapTupleGetDatum(heap_form_tuple(descriptor, values, nulls));
     MemoryContextSwitchTo(previous);
@@ -893,8 +918,9 @@ Claim claim_from(FunctionCallInfo fcinfo, int expected_argument, int token_argum
 // argument, expected_version, lease_token, idempotency_key[, rebase]), where
 // argument is the edit of the given kind.
 Datum edit_entry(FunctionCallInfo fcinfo, const char *argument, EditKind edit_kind,
-                 const char *kind, const char *operation)
+                 const char *kind, const char *operation, int argument_count)
 {
+    check_arguments(fcinfo, argument_count);
     require(fcinfo, 2, argument);
     require_expected_version(fcinfo, 3);
     Claim claim = claim_from(fcinfo, 3, 4, PG_NARGS() > 6 ? 6 : -1);
@@ -910,6 +936,11 @@ Datum edit_entry(FunctionCallInfo fcinfo, const char *argument, EditKind edit_ki
 // draft stays in history.
 Datum drop_draft(FunctionCallInfo fcinfo, const char *kind, bool maintenance)
 {
+    check_arguments(fcinfo, maintenance ? 3 : 5);
+    // expire_draft kept its arguments: its result type tells the version.
+    TupleDesc result;
+    if (get_call_result_type(fcinfo, nullptr, &result) != TYPEFUNC_COMPOSITE || result->natts != 8)
+        raise_outdated();
     Claim claim = claim_from(fcinfo, 2, maintenance ? -1 : 3);
     return run_operation(fcinfo, kind, maintenance ? -1 : 4, [&](text *tenant, text *name) {
         Section section = lock_section(tenant, name);
@@ -989,6 +1020,7 @@ PG_FUNCTION_INFO_V1(draft_mode_take_over);
 // version 1, published.
 Datum draft_mode_create_section(PG_FUNCTION_ARGS)
 {
+    check_arguments(fcinfo, 5);
     require(fcinfo, 2, "content");
     return run_operation(fcinfo, "create_section", 4, [&](text *tenant, text *name) {
         Jsonb *content = PG_GETARG_JSONB_P(2);
@@ -1028,27 +1060,28 @@ Datum draft_mode_create_section(PG_FUNCTION_ARGS)
 // idempotency_key).
 Datum draft_mode_save_draft(PG_FUNCTION_ARGS)
 {
-    return edit_entry(fcinfo, "content", EditKind::Replace, "save", "save_draft");
+    return edit_entry(fcinfo, "content", EditKind::Replace, "save", "save_draft", 6);
 }
 
 // patch_draft(tenant, section, patch, expected_version, lease_token,
 // idempotency_key, rebase): RFC 6902.
 Datum draft_mode_patch_draft(PG_FUNCTION_ARGS)
 {
-    return edit_entry(fcinfo, "patch", EditKind::Patch, "patch", "patch_draft");
+    return edit_entry(fcinfo, "patch", EditKind::Patch, "patch", "patch_draft", 7);
 }
 
 // merge_draft(tenant, section, merge_patch, expected_version, lease_token,
 // idempotency_key): RFC 7396.
 Datum draft_mode_merge_draft(PG_FUNCTION_ARGS)
 {
-    return edit_entry(fcinfo, "merge_patch", EditKind::Merge, "merge", "merge_draft");
+    return edit_entry(fcinfo, "merge_patch", EditKind::Merge, "merge", "merge_draft", 6);
 }
 
 // publish(tenant, section, expected_version => null, lease_token,
 // idempotency_key): the draft goes live.
 Datum draft_mode_publish(PG_FUNCTION_ARGS)
 {
+    check_arguments(fcinfo, 5);
     Claim claim = claim_from(fcinfo, 2, 3);
     return run_operation(fcinfo, "publish", 4, [&](text *tenant, text *name) {
         Section section = lock_for_write(tenant, name, claim);
@@ -1081,6 +1114,7 @@ Datum draft_mode_expire_draft(PG_FUNCTION_ARGS)
 // idempotency_key): that version's working content becomes the draft.
 Datum draft_mode_restore(PG_FUNCTION_ARGS)
 {
+    check_arguments(fcinfo, 6);
     require(fcinfo, 2, "version");
     require_expected_version(fcinfo, 3);
     Claim claim = claim_from(fcinfo, 3, 4);
@@ -1099,6 +1133,7 @@ Datum draft_mode_restore(PG_FUNCTION_ARGS)
 // undo(tenant, section, expected_version, lease_token, idempotency_key).
 Datum draft_mode_undo(PG_FUNCTION_ARGS)
 {
+    check_arguments(fcinfo, 5);
     require_expected_version(fcinfo, 2);
     Claim claim = claim_from(fcinfo, 2, 3);
     return run_operation(fcinfo, "undo", 4, [&](text *tenant, text *name) {
@@ -1109,6 +1144,7 @@ Datum draft_mode_undo(PG_FUNCTION_ARGS)
 // redo(tenant, section, expected_version, lease_token, idempotency_key).
 Datum draft_mode_redo(PG_FUNCTION_ARGS)
 {
+    check_arguments(fcinfo, 5);
     require_expected_version(fcinfo, 2);
     Claim claim = claim_from(fcinfo, 2, 3);
     return run_operation(fcinfo, "redo", 4, [&](text *tenant, text *name) {
@@ -1119,6 +1155,7 @@ Datum draft_mode_redo(PG_FUNCTION_ARGS)
 // content_at(tenant, section, version): the working content at a version.
 Datum draft_mode_content_at(PG_FUNCTION_ARGS)
 {
+    check_arguments(fcinfo, 3);
     require(fcinfo, 2, "version");
     return run_call(fcinfo, "content_at", -1,
                     [&](text *tenant, text *name, MemoryContext caller) {
@@ -1147,6 +1184,7 @@ Datum draft_mode_content_at(PG_FUNCTION_ARGS)
 // one is current (DM201).
 Datum draft_mode_acquire_lease(PG_FUNCTION_ARGS)
 {
+    check_arguments(fcinfo, 4);
     Interval *ttl = lease_ttl(fcinfo, 2);
     return run_call(fcinfo, "acquire_lease", 3,
                     [&](text *tenant, text *name, MemoryContext caller) {
@@ -1163,6 +1201,7 @@ Datum draft_mode_acquire_lease(PG_FUNCTION_ARGS)
 // take_over (detail: the lease taken over and the new token).
 Datum draft_mode_take_over(PG_FUNCTION_ARGS)
 {
+    check_arguments(fcinfo, 4);
     Interval *ttl = lease_ttl(fcinfo, 2);
     return run_call(fcinfo, "take_over", 3, [&](text *tenant, text *name, MemoryContext caller) {
         Section section = lock_section(tenant, name);
@@ -1200,6 +1239,7 @@ Datum draft_mode_take_over(PG_FUNCTION_ARGS)
 // now; DM202 when token is not one.
 Datum draft_mode_renew_lease(PG_FUNCTION_ARGS)
 {
+    check_arguments(fcinfo, 2);
     require(fcinfo, 0, "token", "Pass the token acquire_lease returned.");
     int64 token = PG_GETARG_INT64(0);
     Interval *ttl = PG_ARGISNULL(1) ? nullptr : checked_ttl(PG_GETARG_INTERVAL_P(1));
@@ -1226,6 +1266,7 @@ Datum draft_mode_renew_lease(PG_FUNCTION_ARGS)
 // release_lease(token): ends the lease; true when token was a current lease.
 Datum draft_mode_release_lease(PG_FUNCTION_ARGS)
 {
+    check_arguments(fcinfo, 1);
     require(fcinfo, 0, "token", "Pass the token acquire_lease returned.");
     int64 token = PG_GETARG_INT64(0);
     SPI_connect();

@@ -8,11 +8,13 @@
 # version (rows as that version's functions write them, inserted directly:
 # the installed library is the newest, which writes the newest schema) keeps
 # its content, versions and history across the update and takes the newest
-# version's writes (a rebased patch under a lease).
+# version's writes (a rebased patch under a lease). Before the update, the
+# newest library refuses calls through the oldest version's definitions
+# with 55000 (it never reads arguments those definitions do not pass).
 set -euo pipefail
 root=${DRAFT_MODE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 sql() { psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
-databases=(draft_mode_upgraded draft_mode_fresh draft_mode_altered)
+databases=(draft_mode_upgraded draft_mode_fresh draft_mode_altered draft_mode_outdated)
 trap 'for db in "${databases[@]}"; do dropdb --if-exists "$db" >/dev/null 2>&1 || true; done' EXIT
 
 newest=$(sed -n "s/^default_version = '\(.*\)'/\1/p" "$root/draft_mode.control")
@@ -58,7 +60,7 @@ ORDER BY 1;
 SQL
 }
 
-echo "1..5"
+echo "1..6"
 echo "# versions: $(echo $versions | tr '\n' ' ')(default $newest); $steps upgrade scripts"
 [ "$steps" -eq 0 ] && echo "# no upgrade script yet: the walk is a fresh install of $oldest"
 for db in "${databases[@]}"; do dropdb --if-exists "$db" >/dev/null 2>&1; createdb "$db"; done
@@ -110,4 +112,38 @@ if [ "$after" = "$expected" ]; then
 else
   echo "not ok 5 - a section written under $oldest works under $newest"
   echo "$after" | sed 's/^/# /'
+fi
+
+# The newest library under the oldest version's SQL, before the update.
+if [ "$oldest" = "$newest" ]; then
+  echo "ok 6 # skip only one version"
+else
+  outdated=$(sql -d draft_mode_outdated 2>&1 <<SQL || true
+CREATE EXTENSION draft_mode VERSION '$oldest';
+\\i $root/test/tap/upgrade_data.sql
+CREATE FUNCTION pg_temp.try(statement text) RETURNS text LANGUAGE plpgsql AS \$\$
+BEGIN
+    EXECUTE statement;
+    RETURN '00000';
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE;
+END
+\$\$;
+SELECT string_agg(DISTINCT code, ',') FROM (VALUES
+    (\$\$SELECT draft_mode.create_section('up', 'new', '{}')\$\$),
+    (\$\$SELECT draft_mode.patch_draft('up', 'page', '[]', 2)\$\$),
+    (\$\$SELECT draft_mode.save_draft('up', 'page', '{}', 2)\$\$),
+    (\$\$SELECT draft_mode.publish('up', 'page')\$\$),
+    (\$\$SELECT draft_mode.discard('up', 'page')\$\$),
+    (\$\$SELECT draft_mode.undo('up', 'page', 2)\$\$),
+    (\$\$SELECT draft_mode.expire_draft('up', 'page', 2)\$\$)) AS calls(statement),
+  LATERAL (SELECT pg_temp.try(statement) AS code) AS tried;
+SQL
+)
+  if [ "$outdated" = 55000 ]; then
+    echo "ok 6 - before the update, the $newest library refuses $oldest definitions with 55000"
+  else
+    echo "not ok 6 - before the update, the $newest library refuses $oldest definitions with 55000"
+    echo "$outdated" | sed 's/^/# /'
+  fi
 fi
