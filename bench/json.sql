@@ -8,6 +8,7 @@ SET client_min_messages = warning;
 
 \echo
 \echo '1. One replace: draft_mode.jsonb_patch vs jsonb_set (target: within 1.5x)'
+SELECT bench.warm_up() \g /dev/null
 CREATE TEMP TABLE replace_times AS
 SELECT size, a_ms AS patch_ms, b_ms AS set_ms
   FROM (VALUES ('5 KB', 2000), ('50 KB', 300), ('1 MB', 10)) AS runs(size, n),
@@ -20,6 +21,11 @@ SELECT size, round(patch_ms::numeric, 3) AS jsonb_patch_ms, round(set_ms::numeri
 SELECT bench.report('1. one replace, ' || size || ': jsonb_patch vs jsonb_set', bench.ms(patch_ms),
                     bench.ms(set_ms), patch_ms / set_ms, '<= 1.5x', patch_ms / set_ms <= 1.5)
   FROM replace_times JOIN bench.docs ON label = size ORDER BY pages \g /dev/null
+INSERT INTO bench.memory_probes
+SELECT '1. one replace, ' || size,
+       format($$SELECT count(draft_mode.jsonb_patch(doc, '[{"op": "replace", "path": "/pages/0/sections/2/items/1/price", "value": 9.99}]')) FROM bench.docs, generate_series(1, %s) WHERE label = %L$$, n, size),
+       format($$SELECT count(jsonb_set(doc, '{pages,0,sections,2,items,1,price}', '9.99')) FROM bench.docs, generate_series(1, %s) WHERE label = %L$$, n, size)
+  FROM (VALUES ('5 KB', 2000), ('50 KB', 300), ('1 MB', 10)) AS runs(size, n);
 
 -- Linear growth: time from the 50 KB to the 1 MB document grows at most
 -- twice as fast as the size (1.0 is exactly linear).
@@ -82,17 +88,17 @@ SELECT bench.report('5. jsonb_diff, 50 KB, ' || case_name,
 
 \echo
 \echo '5. jsonb_diff of an array with one element inserted in the middle: time grows linearly'
-CREATE TEMP TABLE arrays AS
-SELECT n, (SELECT jsonb_agg(i) FROM generate_series(1, n) AS i) AS source,
+CREATE TABLE bench.arrays AS
+SELECT n::int AS n, (SELECT jsonb_agg(i) FROM generate_series(1, n) AS i) AS source,
        (SELECT jsonb_agg(i) FROM (SELECT i FROM generate_series(1, n / 2) AS i UNION ALL SELECT -1
                                   UNION ALL SELECT i FROM generate_series(n / 2 + 1, n) AS i) AS s) AS target
   FROM (VALUES (25000), (50000), (100000)) AS sizes(n);
 CREATE TEMP TABLE array_results AS
 SELECT n, jsonb_array_length(draft_mode.jsonb_diff(source, target)) AS ops,
        length(draft_mode.jsonb_diff(source, target)::text) AS patch_bytes,
-       bench.median_ms(format('SELECT draft_mode.jsonb_diff(source, target) FROM arrays WHERE n = %s', n), 7)
+       bench.median_ms(format('SELECT draft_mode.jsonb_diff(source, target) FROM bench.arrays WHERE n = %s', n), 7)
          AS diff_ms
-  FROM arrays;
+  FROM bench.arrays;
 SELECT n AS elements, ops, patch_bytes, round(diff_ms::numeric, 1) AS diff_ms,
        round((diff_ms / (SELECT diff_ms FROM array_results WHERE n = 25000))::numeric, 2) AS time_vs_25000
   FROM array_results ORDER BY n;
@@ -100,6 +106,8 @@ SELECT bench.report('5. jsonb_diff, 50,000-element array, one insertion',
                     format('%s, %s op, %s B patch', bench.ms(diff_ms), ops, patch_bytes),
                     NULL, NULL, '1 op', ops = 1)
   FROM array_results WHERE n = 50000 \g /dev/null
+INSERT INTO bench.memory_probes VALUES ('5. jsonb_diff, 50,000-element array',
+  'SELECT count(draft_mode.jsonb_diff(source, target)) FROM bench.arrays, generate_series(1, 20) WHERE n = 50000', NULL);
 SELECT bench.report('5. jsonb_diff time, 25,000 -> 100,000 elements (size x4)',
                     format('x%s', round((large.diff_ms / small.diff_ms)::numeric, 1)), NULL,
                     large.diff_ms / small.diff_ms / 4, 'linear: <= 2x size growth',

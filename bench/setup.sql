@@ -81,13 +81,6 @@ BEGIN
 END
 $$;
 
--- A field of this backend's /proc/self/status in kB (VmHWM: peak resident
--- memory, which counts the shared buffers this backend touched). Superuser.
-CREATE FUNCTION bench.memory_kb(field text DEFAULT 'VmHWM') RETURNS int8
-LANGUAGE sql AS $$
-SELECT substring(pg_read_file('/proc/self/status') FROM field || ':\s*(\d+) kB')::int8
-$$;
-
 -- One row per figure of the final table, in the order they were measured.
 CREATE TABLE bench.results (
     position serial PRIMARY KEY,
@@ -136,10 +129,30 @@ END
 $$;
 
 -- Sets the memory column of the results whose scenario starts with prefix:
--- peak resident memory growth of ours and of the baseline, in kB.
+-- peak private memory growth of the backend for ours and for the baseline
+-- (NULL: none), in kB.
 CREATE FUNCTION bench.set_memory(prefix text, ours_kb int8, baseline_kb int8) RETURNS void
 LANGUAGE sql AS $$
 UPDATE bench.results
-   SET memory = format('%s / %s MB', round(ours_kb / 1024.0, 1), round(baseline_kb / 1024.0, 1))
+   SET memory = round(ours_kb / 1024.0, 1)
+                || coalesce(' / ' || round(baseline_kb / 1024.0, 1), '') || ' MB'
  WHERE starts_with(scenario, prefix)
+$$;
+
+-- Statements whose backend memory bench/run measures, each in a fresh
+-- session: ours and the baseline's (NULL: none), for the results whose
+-- scenario starts with prefix.
+CREATE TABLE bench.memory_probes (prefix text PRIMARY KEY, ours text NOT NULL, baseline text);
+
+-- Puts this backend's memory allocator in the state of a long-lived backend
+-- by building and freeing a few 1 MB values. A fresh backend runs jsonb_set
+-- on a 50 KB document about 8x slower until it has freed one large block
+-- (glibc then raises its mmap and trim thresholds and stops handing memory
+-- back to the kernel after every call). Every timed session and pgbench or
+-- node client calls it first, for ours and the baselines alike.
+CREATE FUNCTION bench.warm_up() RETURNS int8
+LANGUAGE sql AS $$
+SELECT count(jsonb_set(doc, '{store}', '"acme"'))
+       + count(draft_mode.jsonb_patch(doc, '[{"op": "replace", "path": "/store", "value": "acme"}]'))
+  FROM bench.docs, generate_series(1, 2) WHERE label = '1 MB'
 $$;
