@@ -15,6 +15,7 @@
 #include "store/edit.h"
 
 extern "C" {
+#include "access/detoast.h"
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -94,17 +95,19 @@ Statement create_statement = {
     {TEXTOID, TEXTOID, TEXTOID, JSONBOID},
     nullptr};
 
+// $4 NULL keeps the published content, $9 true the draft, as stored: the
+// row keeps their TOAST references instead of compressing them again.
 Statement update_statement = {
-    "UPDATE draft_mode.sections SET version = $3, published_content = $4,"
-    " published_version = $5,"
+    "UPDATE draft_mode.sections SET version = $3,"
+    " published_content = coalesce($4, published_content), published_version = $5,"
     " published_at = CASE WHEN $5 = published_version THEN published_at ELSE now() END,"
-    " draft_content = $6,"
+    " draft_content = CASE WHEN $9 THEN draft_content ELSE $6 END,"
     " draft_updated_at = CASE WHEN $6 IS NULL THEN NULL ELSE now() END,"
     " undo_versions = $7, redo_versions = $8, updated_at = now(),"
     " updated_by = draft_mode.current_actor()"
     " WHERE tenant = $1 AND section = $2",
-    8,
-    {TEXTOID, TEXTOID, INT8OID, JSONBOID, INT8OID, JSONBOID, INT8ARRAYOID, INT8ARRAYOID},
+    9,
+    {TEXTOID, TEXTOID, INT8OID, JSONBOID, INT8OID, JSONBOID, INT8ARRAYOID, INT8ARRAYOID, BOOLOID},
     nullptr};
 
 Statement history_statement = {
@@ -209,7 +212,7 @@ struct Section {
     text *tenant;
     text *name;
     int64 version;
-    Jsonb *published;
+    Datum published_datum; // as stored: perhaps compressed or out of line
     int64 published_version;
     Jsonb *draft; // null when there is no draft
     text *section_type;
@@ -222,7 +225,9 @@ struct Section {
     TimestampTz lease_expires_at;
     Interval *lease_ttl;
 
-    Jsonb *working() const { return draft != nullptr ? draft : published; }
+    // The published content, decompressed (again) by each call.
+    Jsonb *published() const { return DatumGetJsonbP(published_datum); }
+    Jsonb *working() const { return draft != nullptr ? draft : published(); }
 };
 
 // What a write presents: the version it was computed from, the lease it
@@ -272,7 +277,7 @@ Section lock_section(text *tenant, text *name)
     section.tenant = tenant;
     section.name = name;
     section.version = DatumGetInt64(column(1, &is_null));
-    section.published = DatumGetJsonbP(column(2, &is_null));
+    section.published_datum = column(2, &is_null);
     section.published_version = DatumGetInt64(column(3, &is_null));
     Datum draft = column(4, &is_null);
     section.draft = is_null ? nullptr : DatumGetJsonbP(draft);
@@ -434,19 +439,27 @@ Outcome commit_change(const Section &section, const NewState &state)
 {
     int64 version = section.version + 1;
     int64 published_version = state.published_version == 0 ? version : state.published_version;
-    Jsonb *published = state.published != nullptr ? state.published : section.published;
-    // A draft identical to the published content is no draft at all.
-    bool has_draft = state.keep_draft && !same_jsonb(state.content, published);
+    // A draft identical to the published content is no draft at all. The
+    // stored published content is decompressed only if its size matches.
+    bool has_draft = state.keep_draft;
+    if (has_draft && state.published != nullptr)
+        has_draft = !same_jsonb(state.content, state.published);
+    else if (has_draft && toast_raw_datum_size(section.published_datum) == VARSIZE(state.content))
+        has_draft = !same_jsonb(state.content, section.published());
+    bool keep_stored_draft = has_draft && state.content == section.draft;
 
-    Datum row[8] = {PointerGetDatum(section.tenant),
+    Datum row[9] = {PointerGetDatum(section.tenant),
                     PointerGetDatum(section.name),
                     Int64GetDatum(version),
-                    PointerGetDatum(published),
+                    PointerGetDatum(state.published),
                     Int64GetDatum(published_version),
                     PointerGetDatum(has_draft ? state.content : nullptr),
                     PointerGetDatum(state.undo_versions),
-                    PointerGetDatum(state.redo_versions)};
-    char row_nulls[9] = "        ";
+                    PointerGetDatum(state.redo_versions),
+                    BoolGetDatum(keep_stored_draft)};
+    char row_nulls[10] = "         ";
+    if (state.published == nullptr)
+        row_nulls[3] = 'n';
     if (!has_draft)
         row_nulls[5] = 'n';
     execute(update_statement, row, row_nulls);
@@ -949,9 +962,10 @@ Datum drop_draft(FunctionCallInfo fcinfo, const char *kind, bool maintenance)
         check_version(section, claim.has_expected, claim.expected);
         if (section.draft == nullptr)
             return unchanged(section, kind);
-        EditResult edit = compute_edit(section.draft, section.published, EditKind::Replace);
+        Jsonb *published = section.published();
+        EditResult edit = compute_edit(section.draft, published, EditKind::Replace);
         NewState state = {kind,
-                          section.published,
+                          published,
                           edit.forward,
                           edit.inverse,
                           nullptr,
