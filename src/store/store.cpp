@@ -121,8 +121,9 @@ Statement history_statement = {
 // A new lease on a section: the next fencing token, held by the actor.
 Statement lease_statement = {
     "UPDATE draft_mode.sections SET lease_token = pg_catalog.nextval('draft_mode.lease_tokens'),"
-    " lease_holder = draft_mode.current_actor(), lease_acquired_at = pg_catalog.clock_timestamp(),"
-    " lease_expires_at = pg_catalog.clock_timestamp() + $3, lease_ttl = $3"
+    " lease_holder = draft_mode.current_actor(), lease_acquired_at = clock.at,"
+    " lease_expires_at = clock.at + $3, lease_ttl = $3"
+    " FROM (SELECT pg_catalog.clock_timestamp() AS at) AS clock"
     " WHERE tenant = $1 AND section = $2"
     " RETURNING lease_token, lease_holder, lease_acquired_at, lease_expires_at",
     3,
