@@ -492,6 +492,8 @@ DECLARE
     target record;
     done_in_batch int;
     upper_version int8;
+    lowest_version int8;
+    idle_batches int := 0;
     leases_count int8;
     keys_count int8;
     leases_done int8 := 0;
@@ -574,9 +576,26 @@ BEGIN
             LOOP
                 -- At most the rest of this batch's rows: versions are
                 -- contiguous, so a range from the oldest one bounds the count.
-                SELECT LEAST(target.keep_from, min(h.version) + batch_rows - done_in_batch)
-                  INTO upper_version FROM draft_mode.history AS h
+                SELECT LEAST(target.keep_from, min(h.version) + batch_rows - done_in_batch),
+                       min(h.version)
+                  INTO upper_version, lowest_version FROM draft_mode.history AS h
                  WHERE h.tenant = target.tenant AND h.section = target.section;
+                -- A section left half done (this run may end before it comes
+                -- back) must start at a snapshot, or its oldest versions could
+                -- not be rebuilt: cut at the newest snapshot within the
+                -- budget, else at the next one (keep_from is a snapshot), so
+                -- a batch may pass its size by less than a snapshot interval.
+                IF upper_version < target.keep_from THEN
+                    SELECT coalesce(
+                               (SELECT max(h.version) FROM draft_mode.history AS h
+                                 WHERE h.tenant = target.tenant AND h.section = target.section
+                                   AND h.snapshot IS NOT NULL AND h.version > lowest_version
+                                   AND h.version <= upper_version),
+                               (SELECT min(h.version) FROM draft_mode.history AS h
+                                 WHERE h.tenant = target.tenant AND h.section = target.section
+                                   AND h.snapshot IS NOT NULL AND h.version > upper_version))
+                      INTO upper_version;
+                END IF;
                 WITH removed AS (
                     DELETE FROM draft_mode.history AS h
                      WHERE h.tenant = target.tenant AND h.section = target.section
@@ -612,10 +631,16 @@ BEGIN
             PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
             batches := batches + 1;
             pruned_done := pruned_done + done_in_batch;
-            -- Done, or only sections editors hold locked remain: a later run
-            -- picks those up.
+            -- Done, or for about a second only sections editors hold locked
+            -- remain: a later run picks those up.
+            IF done_in_batch = 0 THEN
+                idle_batches := idle_batches + 1;
+                PERFORM pg_sleep(0.1);
+            ELSE
+                idle_batches := 0;
+            END IF;
             EXIT WHEN NOT EXISTS (SELECT FROM pg_temp.draft_mode_prune_plan)
-                   OR done_in_batch = 0;
+                   OR idle_batches >= 10;
         END LOOP;
 
         -- Expired leases are cleared (their tokens are never handed out
