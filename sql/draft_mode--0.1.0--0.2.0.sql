@@ -431,17 +431,36 @@ BEGIN
 END
 $$;
 
--- Publishes every section of a tenant that has a draft, atomically.
+-- Publishes every section of a tenant that has a draft, atomically. Its
+-- idempotency key stands for "publish the tenant", whichever drafts there
+-- are (a retry finds none left, and must get the first call's rows).
 CREATE FUNCTION draft_mode.publish_tenant(tenant pg_catalog.text,
                                           idempotency_key pg_catalog.text DEFAULT NULL)
 RETURNS SETOF draft_mode.change
-LANGUAGE sql SECURITY DEFINER
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT * FROM draft_mode.publish_many(tenant, ARRAY(
-        SELECT s.section FROM draft_mode.sections AS s
-         WHERE s.tenant = publish_tenant.tenant AND s.draft_content IS NOT NULL
-         ORDER BY s.section), idempotency_key)
+DECLARE
+    outcome jsonb;
+BEGIN
+    PERFORM draft_mode.check_tenant(tenant);
+    IF idempotency_key IS NOT NULL THEN
+        outcome := draft_mode.claim_idempotency_key(tenant, idempotency_key, 'publish_tenant', '');
+        IF outcome IS NOT NULL THEN
+            RETURN QUERY SELECT * FROM jsonb_populate_recordset(NULL::draft_mode.change, outcome);
+            RETURN;
+        END IF;
+    END IF;
+    SELECT coalesce(jsonb_agg(to_jsonb(published) ORDER BY published.section), '[]') INTO outcome
+      FROM draft_mode.publish_many(tenant, ARRAY(
+               SELECT s.section FROM draft_mode.sections AS s
+                WHERE s.tenant = publish_tenant.tenant AND s.draft_content IS NOT NULL
+                ORDER BY s.section)) AS published;
+    IF idempotency_key IS NOT NULL THEN
+        PERFORM draft_mode.store_idempotent_result(tenant, idempotency_key, outcome);
+    END IF;
+    RETURN QUERY SELECT * FROM jsonb_populate_recordset(NULL::draft_mode.change, outcome);
+END
 $$;
 
 ------------------------------------------------------------------------------

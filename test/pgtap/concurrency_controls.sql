@@ -19,7 +19,7 @@ CREATE EXTENSION IF NOT EXISTS draft_mode;
 RESET client_min_messages;
 \i test/sql/include/store_helpers.sql
 
-SELECT plan(52);
+SELECT plan(53);
 
 SET LOCAL draft_mode.actor = 'alice';
 SET LOCAL draft_mode.notify = off;
@@ -163,6 +163,11 @@ SELECT is((SELECT c::text FROM draft_mode.create_section('cc', 'made', '{}', ide
 SELECT is((SELECT array_agg(c::text) FROM draft_mode.publish_many('cc', '{page,made}', idempotency_key => 'p1') AS c),
           (SELECT array_agg(c::text) FROM draft_mode.publish_many('cc', '{page,made}', idempotency_key => 'p1') AS c),
           'publish_many replays its rows');
+SELECT draft_mode.create_section('cc3', 'a', '{"x": 1}');
+SELECT draft_mode.save_draft('cc3', 'a', '{"x": 2}', 1);
+SELECT is((SELECT array_agg(c::text) FROM draft_mode.publish_tenant('cc3', idempotency_key => 't1') AS c),
+          (SELECT array_agg(c::text) FROM draft_mode.publish_tenant('cc3', idempotency_key => 't1') AS c),
+          'publish_tenant replays its rows, though no draft is left');
 SELECT is((SELECT token FROM draft_mode.acquire_lease('cc', 'page', idempotency_key => 'l1')),
           (SELECT token FROM draft_mode.acquire_lease('cc', 'page', idempotency_key => 'l1')),
           'acquire_lease replays the same lease instead of DM201');
