@@ -319,14 +319,14 @@ char *lease_members(const Section &section)
 // Raises DM201: someone holds the section's lease.
 [[noreturn]] void raise_leased(const Section &section)
 {
-    ereport(ERROR, (errcode(sqlstate_section_leased),
-                    errmsg("section \"%s\" is leased by \"%s\" until %s",
-                           text_to_cstring(section.name), text_to_cstring(section.lease_holder),
-                           timestamptz_to_str(section.lease_expires_at)),
-                    errdetail_internal("{\"reason\":\"section_leased\",%s}",
-                                       lease_members(section)),
-                    errhint("Wait until the lease ends or is released, or take it over with "
-                            "draft_mode.take_over() (recorded in history).")));
+    ereport(ERROR,
+            (errcode(sqlstate_section_leased),
+             errmsg("section \"%s\" is leased by \"%s\" until %s", text_to_cstring(section.name),
+                    text_to_cstring(section.lease_holder),
+                    timestamptz_to_str(section.lease_expires_at)),
+             errdetail_internal("{\"reason\":\"section_leased\",%s}", lease_members(section)),
+             errhint("Wait until the lease ends or is released, or take it over with "
+                     "draft_mode.take_over() (recorded in history).")));
     pg_unreachable();
 }
 
@@ -340,8 +340,8 @@ char *lease_members(const Section &section)
             (errcode(sqlstate_lease_lost),
              errmsg("lease token " INT64_FORMAT " is not the current lease of section \"%s\"",
                     token, text_to_cstring(section.name)),
-             errdetail_internal("{\"reason\":\"%s\",\"token\":" INT64_FORMAT "%s%s}", reason,
-                                token, section.lease_active ? "," : "",
+             errdetail_internal("{\"reason\":\"%s\",\"token\":" INT64_FORMAT "%s%s}", reason, token,
+                                section.lease_active ? "," : "",
                                 section.lease_active ? lease_members(section) : ""),
              errhint("Your lease expired, was released or was taken over: acquire a new one, "
                      "re-read the section and redo the change.")));
@@ -489,7 +489,7 @@ Outcome commit_change(const Section &section, const NewState &state)
 // The outcome of an operation that changed nothing.
 Outcome unchanged(const Section &section, const char *kind)
 {
-    return Outcome{section.version, kind, false, section.draft != nullptr,
+    return Outcome{section.version,           kind, false, section.draft != nullptr,
                    section.published_version, false};
 }
 
@@ -503,10 +503,9 @@ Jsonb *empty_patch()
 Outcome commit_edit(const Section &section, const char *kind, const EditResult &edit,
                     ArrayType *undo_versions, ArrayType *redo_versions, Jsonb *detail = nullptr)
 {
-    NewState state = {kind,         edit.content,  edit.forward,
-                      edit.inverse, nullptr,       section.published_version,
-                      true,         undo_versions, redo_versions,
-                      detail};
+    NewState state = {
+        kind, edit.content,  edit.forward,  edit.inverse, nullptr, section.published_version,
+        true, undo_versions, redo_versions, detail};
     return commit_change(section, state);
 }
 
@@ -546,12 +545,11 @@ void check_rebase(const Section &section, int64 expected, Jsonb *patch)
              errmsg("version conflict on section \"%s\": expected version " INT64_FORMAT
                     ", current version is " INT64_FORMAT ", and the patch cannot be rebased",
                     text_to_cstring(section.name), expected, section.version),
-             errdetail_internal("{\"current_version\":" INT64_FORMAT
-                                ",\"expected_version\":" INT64_FORMAT
-                                ",\"reason\":\"%s\",\"conflicts\":%s}",
-                                section.version, expected,
-                                conflicts != nullptr ? "overlap" : "history_pruned",
-                                conflicts != nullptr ? conflicts : "[]"),
+             errdetail_internal(
+                 "{\"current_version\":" INT64_FORMAT ",\"expected_version\":" INT64_FORMAT
+                 ",\"reason\":\"%s\",\"conflicts\":%s}",
+                 section.version, expected, conflicts != nullptr ? "overlap" : "history_pruned",
+                 conflicts != nullptr ? conflicts : "[]"),
              errhint(conflicts != nullptr
                          ? "Changes since expected_version touch what the patch reads or writes "
                            "(see \"conflicts\"): re-read the section and redo the change."
@@ -583,9 +581,9 @@ Outcome edit_section(text *tenant, text *name, const Claim &claim, Jsonb *argume
         char *text = psprintf("{\"rebased_from\": " INT64_FORMAT "}", claim.expected);
         detail = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(text)));
     }
-    Outcome outcome = commit_edit(section, kind, edit,
-                                  push_version(section.undo_versions, section.version + 1),
-                                  make_array(nullptr, 0), detail);
+    Outcome outcome =
+        commit_edit(section, kind, edit, push_version(section.undo_versions, section.version + 1),
+                    make_array(nullptr, 0), detail);
     outcome.rebased = rebased;
     return outcome;
 }
@@ -705,7 +703,6 @@ void validate_or_raise(const Section &section, Jsonb *content)
              errdetail_internal("%s", detail.data),
              errhint("Fix every error listed in \"errors\" and publish again.")));
 }
-
 
 // Raises 55000: this database's draft_mode SQL definitions are older than
 // the library, which serves the newest only (ALTER EXTENSION ... UPDATE was
@@ -855,8 +852,8 @@ bool replay_or_claim(FunctionCallInfo fcinfo, text *tenant, text *key, const cha
     if (is_null)
         return false;
     Oid type = get_func_rettype(fcinfo->flinfo->fn_oid);
-    char *query = psprintf("SELECT pg_catalog.jsonb_populate_record(NULL::%s, $1)",
-                           format_type_be(type));
+    char *query =
+        psprintf("SELECT pg_catalog.jsonb_populate_record(NULL::%s, $1)", format_type_be(type));
     Oid argument_types[1] = {JSONBOID};
     if (SPI_execute_with_args(query, 1, argument_types, &stored, " ", true, 1) != SPI_OK_SELECT)
         elog(ERROR, "draft_mode: could not read a stored idempotent result");
@@ -888,9 +885,8 @@ Datum run_call(FunctionCallInfo fcinfo, const char *operation, int key_argument,
     require(fcinfo, 1, "section");
     text *tenant = PG_GETARG_TEXT_PP(0);
     text *name = PG_GETARG_TEXT_PP(1);
-    text *key = key_argument >= 0 && !PG_ARGISNULL(key_argument)
-                    ? PG_GETARG_TEXT_PP(key_argument)
-                    : nullptr;
+    text *key = key_argument >= 0 && !PG_ARGISNULL(key_argument) ? PG_GETARG_TEXT_PP(key_argument)
+                                                                 : nullptr;
     MemoryContext caller = CurrentMemoryContext;
     SPI_connect();
     check_tenant(tenant);
@@ -923,8 +919,8 @@ Claim claim_from(FunctionCallInfo fcinfo, int expected_argument, int token_argum
     claim.expected = claim.has_expected ? PG_GETARG_INT64(expected_argument) : 0;
     claim.has_token = token_argument >= 0 && !PG_ARGISNULL(token_argument);
     claim.token = claim.has_token ? PG_GETARG_INT64(token_argument) : 0;
-    claim.rebase = rebase_argument >= 0 && !PG_ARGISNULL(rebase_argument) &&
-                   PG_GETARG_BOOL(rebase_argument);
+    claim.rebase =
+        rebase_argument >= 0 && !PG_ARGISNULL(rebase_argument) && PG_GETARG_BOOL(rebase_argument);
     return claim;
 }
 
@@ -1172,27 +1168,24 @@ Datum draft_mode_content_at(PG_FUNCTION_ARGS)
 {
     check_arguments(fcinfo, 3);
     require(fcinfo, 2, "version");
-    return run_call(fcinfo, "content_at", -1,
-                    [&](text *tenant, text *name, MemoryContext caller) {
-                        static Statement version_statement = {
-                            "SELECT version FROM draft_mode.sections"
-                            " WHERE tenant = $1 AND section = $2",
-                            2,
-                            {TEXTOID, TEXTOID},
-                            nullptr};
-                        Datum key[2] = {PointerGetDatum(tenant), PointerGetDatum(name)};
-                        execute(version_statement, key, "  ", true);
-                        if (SPI_processed == 0)
-                            raise_not_found(tenant, name);
-                        bool is_null;
-                        int64 current = DatumGetInt64(column(1, &is_null));
-                        Jsonb *content =
-                            content_at_version(tenant, name, current, PG_GETARG_INT64(2));
-                        MemoryContext spi = MemoryContextSwitchTo(caller);
-                        Datum result = PointerGetDatum(PG_DETOAST_DATUM_COPY(PointerGetDatum(content)));
-                        MemoryContextSwitchTo(spi);
-                        return result;
-                    });
+    return run_call(fcinfo, "content_at", -1, [&](text *tenant, text *name, MemoryContext caller) {
+        static Statement version_statement = {"SELECT version FROM draft_mode.sections"
+                                              " WHERE tenant = $1 AND section = $2",
+                                              2,
+                                              {TEXTOID, TEXTOID},
+                                              nullptr};
+        Datum key[2] = {PointerGetDatum(tenant), PointerGetDatum(name)};
+        execute(version_statement, key, "  ", true);
+        if (SPI_processed == 0)
+            raise_not_found(tenant, name);
+        bool is_null;
+        int64 current = DatumGetInt64(column(1, &is_null));
+        Jsonb *content = content_at_version(tenant, name, current, PG_GETARG_INT64(2));
+        MemoryContext spi = MemoryContextSwitchTo(caller);
+        Datum result = PointerGetDatum(PG_DETOAST_DATUM_COPY(PointerGetDatum(content)));
+        MemoryContextSwitchTo(spi);
+        return result;
+    });
 }
 
 // acquire_lease(tenant, section, ttl, idempotency_key): a new lease unless
@@ -1225,25 +1218,26 @@ Datum draft_mode_take_over(PG_FUNCTION_ARGS)
         if (section.lease_active) {
             StringInfoData detail;
             initStringInfo(&detail);
-            appendStringInfo(&detail, "{\"previous_token\":" INT64_FORMAT ",\"token\":" INT64_FORMAT
-                                      ",\"previous_holder\":",
+            appendStringInfo(&detail,
+                             "{\"previous_token\":" INT64_FORMAT ",\"token\":" INT64_FORMAT
+                             ",\"previous_holder\":",
                              section.lease_token, token);
             escape_json(&detail, text_to_cstring(section.lease_holder));
             appendStringInfoString(&detail, ",\"previous_expires_at\":");
             escape_json(&detail, json_time(section.lease_expires_at));
             appendStringInfoChar(&detail, '}');
             Jsonb *empty = empty_patch();
-            NewState state = {"take_over",
-                              section.working(),
-                              empty,
-                              empty,
-                              nullptr,
-                              section.published_version,
-                              section.draft != nullptr,
-                              section.undo_versions,
-                              section.redo_versions,
-                              DatumGetJsonbP(DirectFunctionCall1(
-                                  jsonb_in, CStringGetDatum(detail.data)))};
+            NewState state = {
+                "take_over",
+                section.working(),
+                empty,
+                empty,
+                nullptr,
+                section.published_version,
+                section.draft != nullptr,
+                section.undo_versions,
+                section.redo_versions,
+                DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(detail.data)))};
             commit_change(section, state);
         }
         return lease;

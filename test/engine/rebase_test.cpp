@@ -27,8 +27,7 @@ const char *const storefront = R"({
 
 // "patch path -> changed path" for each conflict of patch against changes.
 std::vector<std::string> conflicts(const std::string &patch,
-                                   const std::vector<std::string> &changes,
-                                   std::size_t limit = 100)
+                                   const std::vector<std::string> &changes, std::size_t limit = 100)
 {
     Value document = parse_json(storefront);
     Value parsed_patch = parse_json(patch);
