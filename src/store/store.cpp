@@ -974,6 +974,18 @@ Datum drop_draft(FunctionCallInfo fcinfo, const char *kind, bool maintenance)
     });
 }
 
+// The body of undo and redo: (tenant, section, expected_version,
+// lease_token, idempotency_key).
+Datum undo_redo_entry(FunctionCallInfo fcinfo, bool undo)
+{
+    check_arguments(fcinfo, 5);
+    require_expected_version(fcinfo, 2);
+    Claim claim = claim_from(fcinfo, 2, 3);
+    return run_operation(fcinfo, undo ? "undo" : "redo", 4, [&](text *tenant, text *name) {
+        return undo_or_redo(tenant, name, claim, undo);
+    });
+}
+
 // Gives the section a new lease (the next token) held by the actor; returns
 // it as draft_mode.lease in context, and its token in *token.
 Datum new_lease(FunctionCallInfo fcinfo, const Section &section, Interval *ttl,
@@ -1144,23 +1156,13 @@ Datum draft_mode_restore(PG_FUNCTION_ARGS)
 // undo(tenant, section, expected_version, lease_token, idempotency_key).
 Datum draft_mode_undo(PG_FUNCTION_ARGS)
 {
-    check_arguments(fcinfo, 5);
-    require_expected_version(fcinfo, 2);
-    Claim claim = claim_from(fcinfo, 2, 3);
-    return run_operation(fcinfo, "undo", 4, [&](text *tenant, text *name) {
-        return undo_or_redo(tenant, name, claim, true);
-    });
+    return undo_redo_entry(fcinfo, true);
 }
 
 // redo(tenant, section, expected_version, lease_token, idempotency_key).
 Datum draft_mode_redo(PG_FUNCTION_ARGS)
 {
-    check_arguments(fcinfo, 5);
-    require_expected_version(fcinfo, 2);
-    Claim claim = claim_from(fcinfo, 2, 3);
-    return run_operation(fcinfo, "redo", 4, [&](text *tenant, text *name) {
-        return undo_or_redo(tenant, name, claim, false);
-    });
+    return undo_redo_entry(fcinfo, false);
 }
 
 // content_at(tenant, section, version): the working content at a version.
