@@ -3,7 +3,8 @@
 # so tests never touch a real server: cluster_free_port FIRST, cluster_start DIR PORT, cluster_stop DIR.
 # PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres` system user.
 
-PG_BIN=/usr/lib/postgresql/15/bin
+# The server of the PostgreSQL that PG_CONFIG (default: pg_config on PATH) builds against.
+PG_BIN=$("${PG_CONFIG:-pg_config}" --bindir)
 
 # Runs a command as the cluster's owner: `postgres` when we are root, else ourselves.
 _cluster_as_owner() {
