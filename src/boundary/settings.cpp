@@ -17,6 +17,7 @@ int snapshot_interval_setting = 50;
 bool notify_setting = true;
 char *actor_setting = nullptr;
 char *tenant_setting = nullptr;
+bool tenant_from_session_setting = true;
 int draft_ttl_seconds = 30 * 24 * 3600;
 int idempotency_key_ttl_seconds = 24 * 3600;
 int history_keep_versions = 50;
@@ -90,6 +91,16 @@ void define_settings()
                                "Set by the application's connection layer (SET LOCAL in each "
                                "transaction); a JWT's tenant claim in request.jwt.claims wins.",
                                &tenant_setting, "", PGC_USERSET, 0, NULL, NULL, NULL);
+    // Superuser-only: with it off (per role, database or server), a role
+    // without a binding (draft_mode.bind_tenant) gets no tenant from
+    // draft_mode.tenant or JWT claims. A value set before the library loads
+    // by a role that may not set it is discarded when it loads.
+    DefineCustomBoolVariable(
+        "draft_mode.tenant_from_session",
+        "Whether roles without a tenant binding take their tenant from session state.",
+        "Off: draft_mode.tenant, draft_mode.actor and request.jwt.claims are ignored, and only "
+        "roles bound with draft_mode.bind_tenant() work for a tenant.",
+        &tenant_from_session_setting, true, PGC_SUSET, 0, NULL, NULL, NULL);
     DefineCustomIntVariable(
         "draft_mode.draft_ttl", "How long a draft may sit unedited before maintenance expires it.",
         "Per section type: draft_mode.set_draft_ttl(). Expired drafts stay "

@@ -89,7 +89,8 @@ Statement lock_statement = {
 Statement create_statement = {
     "INSERT INTO draft_mode.sections (tenant, section, section_type, version,"
     " published_content, published_version, published_at, created_at, updated_at, updated_by)"
-    " VALUES ($1, $2, $3, 1, $4, 1, now(), now(), now(), draft_mode.current_actor())"
+    " VALUES ($1, $2, $3, 1, $4, 1, pg_catalog.now(), pg_catalog.now(), pg_catalog.now(),"
+    " draft_mode.current_actor())"
     " ON CONFLICT (tenant, section) DO NOTHING",
     4,
     {TEXTOID, TEXTOID, TEXTOID, JSONBOID},
@@ -100,10 +101,10 @@ Statement create_statement = {
 Statement update_statement = {
     "UPDATE draft_mode.sections SET version = $3,"
     " published_content = coalesce($4, published_content), published_version = $5,"
-    " published_at = CASE WHEN $5 = published_version THEN published_at ELSE now() END,"
+    " published_at = CASE WHEN $5 = published_version THEN published_at ELSE pg_catalog.now() END,"
     " draft_content = CASE WHEN $9 THEN draft_content ELSE $6 END,"
-    " draft_updated_at = CASE WHEN $6 IS NULL THEN NULL ELSE now() END,"
-    " undo_versions = $7, redo_versions = $8, updated_at = now(),"
+    " draft_updated_at = CASE WHEN $6 IS NULL THEN NULL ELSE pg_catalog.now() END,"
+    " undo_versions = $7, redo_versions = $8, updated_at = pg_catalog.now(),"
     " updated_by = draft_mode.current_actor()"
     " WHERE tenant = $1 AND section = $2",
     9,
@@ -113,29 +114,29 @@ Statement update_statement = {
 Statement history_statement = {
     "INSERT INTO draft_mode.history (tenant, section, version, kind, actor, created_at,"
     " forward_patch, inverse_patch, snapshot, detail)"
-    " VALUES ($1, $2, $3, $4, draft_mode.current_actor(), now(), $5, $6, $7, $8)",
+    " VALUES ($1, $2, $3, $4, draft_mode.current_actor(), pg_catalog.now(), $5, $6, $7, $8)",
     8,
     {TEXTOID, TEXTOID, INT8OID, TEXTOID, JSONBOID, JSONBOID, JSONBOID, JSONBOID},
     nullptr};
 
-// A new lease on a section: the next fencing token, held by the actor.
+// A new lease on a section: the next fencing token, held by the actor, from
+// $3 until $4 (times computed and checked by lease_times).
 Statement lease_statement = {
     "UPDATE draft_mode.sections SET lease_token = pg_catalog.nextval('draft_mode.lease_tokens'),"
-    " lease_holder = draft_mode.current_actor(), lease_acquired_at = clock.at,"
-    " lease_expires_at = clock.at + $3, lease_ttl = $3"
-    " FROM (SELECT pg_catalog.clock_timestamp() AS at) AS clock"
+    " lease_holder = draft_mode.current_actor(), lease_acquired_at = $3,"
+    " lease_expires_at = $4, lease_ttl = $5"
     " WHERE tenant = $1 AND section = $2"
     " RETURNING lease_token, lease_holder, lease_acquired_at, lease_expires_at",
-    3,
-    {TEXTOID, TEXTOID, INTERVALOID},
+    5,
+    {TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, INTERVALOID},
     nullptr};
 
 Statement renew_statement = {
-    "UPDATE draft_mode.sections SET lease_expires_at = pg_catalog.clock_timestamp() + $3,"
-    " lease_ttl = $3 WHERE tenant = $1 AND section = $2"
+    "UPDATE draft_mode.sections SET lease_expires_at = $3, lease_ttl = $4"
+    " WHERE tenant = $1 AND section = $2"
     " RETURNING lease_token, lease_holder, lease_acquired_at, lease_expires_at",
-    3,
-    {TEXTOID, TEXTOID, INTERVALOID},
+    4,
+    {TEXTOID, TEXTOID, TIMESTAMPTZOID, INTERVALOID},
     nullptr};
 
 Statement release_statement = {
@@ -146,12 +147,26 @@ Statement release_statement = {
     {TEXTOID, TEXTOID},
     nullptr};
 
-// The section a lease token belongs to.
-Statement token_statement = {
-    "SELECT tenant, section FROM draft_mode.sections WHERE lease_token = $1",
-    1,
-    {INT8OID},
+// The section a lease token belongs to, among tenant $2's (NULL: any
+// tenant's, for administrators).
+Statement token_statement = {"SELECT tenant, section FROM draft_mode.sections"
+                             " WHERE lease_token = $1 AND ($2 IS NULL OR tenant = $2)",
+                             2,
+                             {INT8OID, TEXTOID},
+                             nullptr};
+
+// The section whose lease token $1 was taken over, among tenant $2's.
+Statement superseded_statement = {
+    "SELECT tenant, section FROM draft_mode.history"
+    " WHERE ($2 IS NULL OR tenant = $2) AND kind = 'take_over'"
+    " AND (detail ->> 'previous_token')::pg_catalog.int8 = $1 LIMIT 1",
+    2,
+    {INT8OID, TEXTOID},
     nullptr};
+
+// Whether the session works across tenants, and its tenant.
+Statement session_statement = {
+    "SELECT draft_mode.is_admin(), draft_mode.current_tenant()", 0, {}, nullptr};
 
 // Claims an idempotency key: NULL to run the call, else its stored result.
 Statement claim_statement = {"SELECT draft_mode.claim_idempotency_key($1, $2, $3, $4)",
@@ -789,27 +804,58 @@ void require_expected_version(FunctionCallInfo fcinfo, int argument)
             "compare-and-swap.");
 }
 
-// A lease lasts from 1 second to 24 hours; raises 22023 otherwise.
-Interval *checked_ttl(Interval *ttl)
+// When a lease taken now for ttl starts and ends.
+struct LeaseTimes {
+    TimestampTz at;
+    TimestampTz expires;
+    Interval *ttl;
+};
+
+// A lease lasts from 1 second to 24 hours, measured on the calendar it is
+// taken on (timestamp arithmetic: months and days vary in length, so every
+// field of ttl counts, with its sign); raises 22023 otherwise. The clock is
+// the database server's (clock_timestamp()).
+LeaseTimes lease_times(Interval *ttl)
 {
-    // Months count as 30 days, as interval comparison counts them.
-    double microseconds = static_cast<double>(ttl->time) +
-                          static_cast<double>(ttl->day) * USECS_PER_DAY +
-                          static_cast<double>(ttl->month) * DAYS_PER_MONTH * USECS_PER_DAY;
-    if (microseconds < USECS_PER_SEC || microseconds > 24.0 * SECS_PER_HOUR * USECS_PER_SEC)
+    LeaseTimes times = {GetCurrentTimestamp(), 0, ttl};
+    // Fields this far out could overflow the timestamp: refuse them first.
+    bool sane = ttl->month > -12 * 1000 && ttl->month < 12 * 1000 && ttl->day > -366 * 1000 &&
+                ttl->day < 366 * 1000 && ttl->time > -1000 * 366 * USECS_PER_DAY &&
+                ttl->time < 1000 * 366 * USECS_PER_DAY;
+    if (sane)
+        times.expires = DatumGetTimestampTz(DirectFunctionCall2(
+            timestamptz_pl_interval, TimestampTzGetDatum(times.at), IntervalPGetDatum(ttl)));
+    if (!sane || times.expires - times.at < USECS_PER_SEC ||
+        times.expires - times.at > 24 * SECS_PER_HOUR * USECS_PER_SEC)
         ereport(ERROR,
                 (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                  errmsg("lease ttl must be between 1 second and 24 hours"),
                  errdetail_internal(
                      "{\"argument\":\"ttl\",\"minimum\":\"00:00:01\",\"maximum\":\"24:00:00\"}"),
                  errhint("Take a short lease and renew it while editing (renew_lease).")));
-    return ttl;
+    return times;
 }
 
 Interval *lease_ttl(FunctionCallInfo fcinfo, int argument)
 {
     require(fcinfo, argument, "ttl", "Pass how long the lease lasts, for example '5 minutes'.");
-    return checked_ttl(PG_GETARG_INTERVAL_P(argument));
+    Interval *ttl = PG_GETARG_INTERVAL_P(argument);
+    lease_times(ttl);
+    return ttl;
+}
+
+// Raises 22023 unless value (argument name) is 1 to max_bytes bytes long:
+// the table's own check would report the row instead.
+void check_length(text *value, const char *name, int max_bytes, const char *hint)
+{
+    int bytes = VARSIZE_ANY_EXHDR(value);
+    if (bytes < 1 || bytes > max_bytes)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("argument \"%s\" must be 1 to %d bytes long", name, max_bytes),
+                        errdetail_internal("{\"argument\":\"%s\",\"reason\":\"length\","
+                                           "\"min_bytes\":1,\"max_bytes\":%d,\"bytes\":%d}",
+                                           name, max_bytes, bytes),
+                        errhint("%s", hint)));
 }
 
 // The request an idempotency key stands for: every argument but the key, as
@@ -887,6 +933,11 @@ Datum run_call(FunctionCallInfo fcinfo, const char *operation, int key_argument,
     text *name = PG_GETARG_TEXT_PP(1);
     text *key = key_argument >= 0 && !PG_ARGISNULL(key_argument) ? PG_GETARG_TEXT_PP(key_argument)
                                                                  : nullptr;
+    check_length(tenant, "tenant", 200, "Tenant names are at most 200 bytes.");
+    check_length(name, "section", 1000, "Section names are at most 1000 bytes.");
+    if (key != nullptr)
+        check_length(key, "idempotency_key", 200,
+                     "Use a short unique key per request, such as a UUID.");
     MemoryContext caller = CurrentMemoryContext;
     SPI_connect();
     check_tenant(tenant);
@@ -954,9 +1005,15 @@ Datum drop_draft(FunctionCallInfo fcinfo, const char *kind, bool maintenance)
     Claim claim = claim_from(fcinfo, 2, maintenance ? -1 : 3);
     return run_operation(fcinfo, kind, maintenance ? -1 : 4, [&](text *tenant, text *name) {
         Section section = lock_section(tenant, name);
-        if (!maintenance)
+        if (maintenance) {
+            // Maintenance chose this draft from an earlier look at the row:
+            // an editor who changed or leased it since keeps it.
+            if (section.version != claim.expected || section.lease_active)
+                return unchanged(section, kind);
+        } else {
             check_lease(section, claim);
-        check_version(section, claim.has_expected, claim.expected);
+            check_version(section, claim.has_expected, claim.expected);
+        }
         if (section.draft == nullptr)
             return unchanged(section, kind);
         Jsonb *published = section.published();
@@ -991,28 +1048,96 @@ Datum undo_redo_entry(FunctionCallInfo fcinfo, bool undo)
 Datum new_lease(FunctionCallInfo fcinfo, const Section &section, Interval *ttl,
                 MemoryContext context, int64 *token)
 {
-    Datum values[3] = {PointerGetDatum(section.tenant), PointerGetDatum(section.name),
+    LeaseTimes times = lease_times(ttl);
+    Datum values[5] = {PointerGetDatum(section.tenant), PointerGetDatum(section.name),
+                       TimestampTzGetDatum(times.at), TimestampTzGetDatum(times.expires),
                        IntervalPGetDatum(ttl)};
-    execute(lease_statement, values, "   ");
+    execute(lease_statement, values, "     ");
     bool is_null;
     *token = DatumGetInt64(column(1, &is_null));
     return lease_datum(fcinfo, section.tenant, section.name, context);
 }
 
-// Locks the section whose lease token is token, after checking the session
-// may act on its tenant. False when no section has that token.
+// The tenant whose sections a token alone may name: the session's, or NULL
+// (any tenant) for administrators. Raises 42501 when no tenant is set.
+Datum token_scope(bool *any_tenant)
+{
+    execute(session_statement, nullptr, "", true);
+    bool admin_null, tenant_null;
+    bool admin = DatumGetBool(column(1, &admin_null));
+    Datum tenant = column(2, &tenant_null);
+    *any_tenant = admin;
+    if (admin)
+        return 0;
+    if (tenant_null) {
+        Datum values[1] = {0};
+        execute(tenant_statement, values, "n", true); // raises tenant_not_set
+    }
+    return tenant;
+}
+
+// Locks the section whose current lease token is token, among the sections
+// the session may act on. False when there is none: the answer is the same
+// whether another tenant has that token or nobody has.
 bool lock_leased_section(int64 token, Section *section)
 {
-    Datum values[1] = {Int64GetDatum(token)};
-    execute(token_statement, values, " ");
+    bool any_tenant;
+    Datum tenant = token_scope(&any_tenant);
+    Datum values[2] = {Int64GetDatum(token), tenant};
+    execute(token_statement, values, any_tenant ? " n" : "  ");
     if (SPI_processed == 0)
         return false;
     bool is_null;
-    text *tenant = DatumGetTextPP(column(1, &is_null));
-    text *name = DatumGetTextPP(column(2, &is_null));
-    check_tenant(tenant);
-    *section = lock_section(tenant, name);
+    *section = lock_section(DatumGetTextPP(column(1, &is_null)), DatumGetTextPP(column(2, &is_null)));
     return true;
+}
+
+// Raises DM202 for a token that is no section's current lease (of the
+// sessions's tenant): lease_superseded when history shows it was taken over,
+// else no_lease.
+[[noreturn]] void raise_no_lease(int64 token)
+{
+    bool any_tenant;
+    Datum tenant = token_scope(&any_tenant);
+    Datum values[2] = {Int64GetDatum(token), tenant};
+    execute(superseded_statement, values, any_tenant ? " n" : "  ");
+    if (SPI_processed > 0) {
+        bool is_null;
+        raise_lease_lost(lock_section(DatumGetTextPP(column(1, &is_null)),
+                                      DatumGetTextPP(column(2, &is_null))),
+                         token);
+    }
+    ereport(ERROR,
+            (errcode(sqlstate_lease_lost),
+             errmsg("lease token " INT64_FORMAT " is not a current lease", token),
+             errdetail_internal("{\"reason\":\"no_lease\",\"token\":" INT64_FORMAT "}", token),
+             errhint("Your lease expired, was released or was taken over: acquire a new "
+                     "one, re-read the section and redo the change.")));
+    pg_unreachable();
+}
+
+// Extends section's lease, which token must be, by ttl (NULL: its own) from
+// now; returns it as draft_mode.lease in context.
+Datum renew(FunctionCallInfo fcinfo, const Section &section, int64 token, Interval *ttl,
+            MemoryContext context)
+{
+    if (!section.lease_active || section.lease_token != token)
+        raise_lease_lost(section, token);
+    LeaseTimes times = lease_times(ttl != nullptr ? ttl : section.lease_ttl);
+    Datum values[4] = {PointerGetDatum(section.tenant), PointerGetDatum(section.name),
+                       TimestampTzGetDatum(times.expires), IntervalPGetDatum(times.ttl)};
+    execute(renew_statement, values, "    ");
+    return lease_datum(fcinfo, section.tenant, section.name, context);
+}
+
+// Ends section's lease if token is it; true when it was current.
+bool release(const Section &section, int64 token)
+{
+    if (!section.has_lease || section.lease_token != token)
+        return false;
+    Datum values[2] = {PointerGetDatum(section.tenant), PointerGetDatum(section.name)};
+    execute(release_statement, values, "  ");
+    return section.lease_active;
 }
 
 } // namespace
@@ -1038,6 +1163,8 @@ PG_FUNCTION_INFO_V1(draft_mode_acquire_lease);
 PG_FUNCTION_INFO_V1(draft_mode_renew_lease);
 PG_FUNCTION_INFO_V1(draft_mode_release_lease);
 PG_FUNCTION_INFO_V1(draft_mode_take_over);
+PG_FUNCTION_INFO_V1(draft_mode_renew_section_lease);
+PG_FUNCTION_INFO_V1(draft_mode_release_section_lease);
 
 // create_section(tenant, section, content, section_type, idempotency_key):
 // version 1, published.
@@ -1246,30 +1373,20 @@ Datum draft_mode_take_over(PG_FUNCTION_ARGS)
     });
 }
 
-// renew_lease(token, ttl => the lease's own): extends a current lease from
-// now; DM202 when token is not one.
+// renew_lease(token, ttl => the lease's own): extends a current lease of
+// the session's tenant from now; DM202 when token is not one.
 Datum draft_mode_renew_lease(PG_FUNCTION_ARGS)
 {
     check_arguments(fcinfo, 2);
     require(fcinfo, 0, "token", "Pass the token acquire_lease returned.");
     int64 token = PG_GETARG_INT64(0);
-    Interval *ttl = PG_ARGISNULL(1) ? nullptr : checked_ttl(PG_GETARG_INTERVAL_P(1));
+    Interval *ttl = PG_ARGISNULL(1) ? nullptr : PG_GETARG_INTERVAL_P(1);
     MemoryContext caller = CurrentMemoryContext;
     SPI_connect();
     Section section;
     if (!lock_leased_section(token, &section))
-        ereport(ERROR,
-                (errcode(sqlstate_lease_lost),
-                 errmsg("lease token " INT64_FORMAT " is not a current lease", token),
-                 errdetail_internal("{\"reason\":\"no_lease\",\"token\":" INT64_FORMAT "}", token),
-                 errhint("Your lease expired, was released or was taken over: acquire a new "
-                         "one, re-read the section and redo the change.")));
-    if (!section.lease_active || section.lease_token != token)
-        raise_lease_lost(section, token);
-    Datum values[3] = {PointerGetDatum(section.tenant), PointerGetDatum(section.name),
-                       IntervalPGetDatum(ttl != nullptr ? ttl : section.lease_ttl)};
-    execute(renew_statement, values, "   ");
-    Datum result = lease_datum(fcinfo, section.tenant, section.name, caller);
+        raise_no_lease(token);
+    Datum result = renew(fcinfo, section, token, ttl, caller);
     SPI_finish();
     return result;
 }
@@ -1282,14 +1399,35 @@ Datum draft_mode_release_lease(PG_FUNCTION_ARGS)
     int64 token = PG_GETARG_INT64(0);
     SPI_connect();
     Section section;
-    bool released = false;
-    if (lock_leased_section(token, &section) && section.lease_token == token) {
-        released = section.lease_active;
-        Datum values[2] = {PointerGetDatum(section.tenant), PointerGetDatum(section.name)};
-        execute(release_statement, values, "  ");
-    }
+    bool released = lock_leased_section(token, &section) && release(section, token);
     SPI_finish();
     PG_RETURN_BOOL(released);
+}
+
+// renew_lease(tenant, section, token, ttl => the lease's own): as
+// renew_lease(token), answering a stale token as a write would (DM202 with
+// no_lease, lease_expired or lease_superseded).
+Datum draft_mode_renew_section_lease(PG_FUNCTION_ARGS)
+{
+    check_arguments(fcinfo, 4);
+    require(fcinfo, 2, "token", "Pass the token acquire_lease returned.");
+    int64 token = PG_GETARG_INT64(2);
+    Interval *ttl = PG_ARGISNULL(3) ? nullptr : PG_GETARG_INTERVAL_P(3);
+    return run_call(fcinfo, "renew_lease", -1, [&](text *tenant, text *name, MemoryContext caller) {
+        return renew(fcinfo, lock_section(tenant, name), token, ttl, caller);
+    });
+}
+
+// release_lease(tenant, section, token): true when token was the section's
+// current lease, which it ends.
+Datum draft_mode_release_section_lease(PG_FUNCTION_ARGS)
+{
+    check_arguments(fcinfo, 3);
+    require(fcinfo, 2, "token", "Pass the token acquire_lease returned.");
+    int64 token = PG_GETARG_INT64(2);
+    return run_call(fcinfo, "release_lease", -1, [&](text *tenant, text *name, MemoryContext) {
+        return BoolGetDatum(release(lock_section(tenant, name), token));
+    });
 }
 
 } // extern "C"

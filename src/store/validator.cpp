@@ -6,7 +6,7 @@ extern "C" {
 #include "access/htup_details.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
-#include "utils/acl.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/regproc.h"
 #include "utils/syscache.h"
@@ -15,8 +15,9 @@ extern "C" {
 namespace {
 
 // Raises unless validator exists and is a plain function (content jsonb)
-// returning text[]: calling anything else through fmgr could crash.
-void check_validator(Oid validator)
+// returning text[] (calling anything else through fmgr could crash); returns
+// its owner.
+Oid check_validator(Oid validator)
 {
     HeapTuple tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(validator));
     if (!HeapTupleIsValid(tuple))
@@ -31,6 +32,7 @@ void check_validator(Oid validator)
     bool valid = procedure->prokind == PROKIND_FUNCTION && !procedure->proretset &&
                  procedure->pronargs == 1 && procedure->proargtypes.values[0] == JSONBOID &&
                  procedure->prorettype == TEXTARRAYOID;
+    Oid owner = procedure->proowner;
     ReleaseSysCache(tuple);
     if (!valid)
         ereport(ERROR,
@@ -38,6 +40,7 @@ void check_validator(Oid validator)
                  errmsg("function %s is not a validator", format_procedure(validator)),
                  errdetail_internal("{\"validator\":%u,\"reason\":\"wrong_signature\"}", validator),
                  errhint("A validator takes (content jsonb) and returns text[].")));
+    return owner;
 }
 
 } // namespace
@@ -47,18 +50,18 @@ extern "C" {
 PG_FUNCTION_INFO_V1(draft_mode_call_validator);
 
 // call_validator(validator regprocedure, content jsonb) returns text[]:
-// the validator's result (NULL stays NULL). Checks the signature, and runs
-// the validator as the calling role, with that role's EXECUTE permission.
+// the validator's result (NULL stays NULL). Only validation_errors calls it.
+//
+// The validator runs as its owner (a role whose privileges the administrator
+// who registered it has), never as the caller nor as the extension's owner,
+// in a security-restricted operation (no SET ROLE, no temporary objects),
+// and in a GUC nest level of its own that is undone when it returns: a
+// validator's set_config('search_path', ..., false) must not outlive it and
+// steer the statements of the SECURITY DEFINER store function that called it.
 Datum draft_mode_call_validator(PG_FUNCTION_ARGS)
 {
     Oid validator = PG_GETARG_OID(0);
-    check_validator(validator);
-    // The store's functions are SECURITY DEFINER: run the validator as the
-    // calling role, never as the extension's owner.
-    Oid caller = GetOuterUserId();
-    AclResult permission = pg_proc_aclcheck(validator, caller, ACL_EXECUTE);
-    if (permission != ACLCHECK_OK)
-        aclcheck_error(permission, OBJECT_FUNCTION, get_func_name(validator));
+    Oid owner = check_validator(validator);
     FmgrInfo function;
     fmgr_info(validator, &function);
     LOCAL_FCINFO(call, 1);
@@ -68,7 +71,9 @@ Datum draft_mode_call_validator(PG_FUNCTION_ARGS)
     Oid saved_user;
     int saved_context;
     GetUserIdAndSecContext(&saved_user, &saved_context);
-    SetUserIdAndSecContext(caller, saved_context | SECURITY_LOCAL_USERID_CHANGE);
+    int nest_level = NewGUCNestLevel();
+    SetUserIdAndSecContext(owner, saved_context | SECURITY_LOCAL_USERID_CHANGE |
+                                      SECURITY_RESTRICTED_OPERATION);
     Datum errors;
     PG_TRY();
     {
@@ -79,6 +84,9 @@ Datum draft_mode_call_validator(PG_FUNCTION_ARGS)
         SetUserIdAndSecContext(saved_user, saved_context);
     }
     PG_END_TRY();
+    // Undo every setting the validator changed, SET (not LOCAL) included.
+    // (On error, aborting the (sub)transaction undoes them.)
+    AtEOXact_GUC(false, nest_level);
     if (call->isnull)
         PG_RETURN_NULL();
     PG_RETURN_DATUM(errors);

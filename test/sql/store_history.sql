@@ -59,7 +59,7 @@ SELECT version, kind, forward_patch, inverse_patch, has_snapshot,
            AS ordered
   FROM draft_mode.history('hist', 'page');
 -- limit and before_version page through it
-SELECT version, kind FROM draft_mode.history('hist', 'page', "limit" => 3);
+SELECT version, kind FROM draft_mode.history('hist', 'page', max_rows => 3);
 SELECT version, kind FROM draft_mode.history('hist', 'page', 3, before_version => 8);
 SELECT version, kind FROM draft_mode.history('hist', 'page', before_version => 3);
 SELECT version, kind FROM draft_mode.history('hist', 'page', before_version => 1);

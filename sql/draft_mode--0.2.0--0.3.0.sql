@@ -1,0 +1,861 @@
+-- draft_mode 0.2.0 -> 0.3.0: hardening.
+--
+-- Validators run as their owner in a security-restricted operation whose
+-- settings are undone afterwards; tenants can be bound to roles; cross-tenant
+-- refusals no longer depend on what the other tenant has; maintenance skips
+-- what changed under it and isolates failures per section; history's "limit"
+-- argument is now max_rows. CREATE EXTENSION runs 0.1.0, 0.2.0 and then this
+-- file, so a fresh install and an upgraded one are the same by construction.
+\echo Use "ALTER EXTENSION draft_mode UPDATE TO '0.3.0'" to load this file. \quit
+
+------------------------------------------------------------------------------
+-- Who decides the tenant.
+--
+-- An administrator may bind a role to a tenant. A bound role always works
+-- for its tenant: session state naming another tenant is refused (42501),
+-- and its changes are recorded under its role name. The superuser-only
+-- setting draft_mode.tenant_from_session = off (per role, database or
+-- server) stops roles without a binding from taking a tenant from session
+-- state at all. Administrators work across tenants whatever the binding.
+------------------------------------------------------------------------------
+
+CREATE TABLE draft_mode.tenant_bindings (
+    role pg_catalog.regrole PRIMARY KEY,
+    tenant pg_catalog.text NOT NULL,
+    bound_by pg_catalog.text NOT NULL,
+    bound_at pg_catalog.timestamptz NOT NULL,
+    CONSTRAINT tenant_bindings_tenant_length CHECK (pg_catalog.octet_length(tenant) BETWEEN 1 AND 200)
+);
+
+COMMENT ON TABLE draft_mode.tenant_bindings IS
+'Roles bound to a tenant by an administrator: the binding wins over draft_mode.tenant and JWT claims';
+
+-- The tenants bound to the session's login role and to its current role
+-- (after SET ROLE): both count, so SET ROLE cannot shed a binding.
+CREATE FUNCTION draft_mode.bound_tenants()
+RETURNS pg_catalog.text[]
+LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT pg_catalog.array_agg(DISTINCT b.tenant ORDER BY b.tenant)
+      FROM draft_mode.tenant_bindings AS b
+     WHERE b.role::pg_catalog.oid IN (SELECT r.oid FROM pg_catalog.pg_roles AS r
+                                       WHERE r.rolname IN (session_user, draft_mode.caller()))
+$$;
+
+-- True when this session takes its tenant and actor from a binding only:
+-- it has one, or draft_mode.tenant_from_session is off.
+CREATE FUNCTION draft_mode.tenant_is_bound()
+RETURNS pg_catalog.bool
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT draft_mode.setting('draft_mode.tenant_from_session') = 'off'
+           OR draft_mode.bound_tenants() IS NOT NULL
+$$;
+
+-- The tenant this session works for: its binding; else (unless
+-- draft_mode.tenant_from_session is off) the JWT's "tenant" claim, else
+-- draft_mode.tenant; NULL when none applies. Session state naming another
+-- tenant than the binding raises 42501.
+CREATE OR REPLACE FUNCTION draft_mode.current_tenant()
+RETURNS pg_catalog.text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    from_session bool := draft_mode.setting('draft_mode.tenant_from_session') = 'on';
+    bound text[] := draft_mode.bound_tenants();
+    claimed text := coalesce(draft_mode.jwt_claims() ->> 'tenant',
+                             nullif(pg_catalog.current_setting('draft_mode.tenant', true), ''));
+BEGIN
+    IF bound IS NULL THEN
+        RETURN CASE WHEN from_session THEN claimed END;
+    END IF;
+    IF pg_catalog.cardinality(bound) > 1 THEN
+        RAISE EXCEPTION 'this session''s roles are bound to different tenants'
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = pg_catalog.jsonb_build_object('reason', 'tenant_binding_conflict',
+                                                         'bound_tenants', bound)::text,
+                  HINT = 'Log in as, or SET ROLE to, roles bound to one tenant (draft_mode.tenant_bindings).';
+    END IF;
+    IF claimed IS NOT NULL AND claimed IS DISTINCT FROM bound[1] THEN
+        RAISE EXCEPTION 'this session''s role is bound to tenant "%", but its session state names tenant "%"',
+                        bound[1], claimed
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = pg_catalog.jsonb_build_object('reason', 'tenant_binding_mismatch',
+                                                         'bound_tenant', bound[1])::text,
+                  HINT = 'Leave draft_mode.tenant and the JWT''s tenant claim unset (or equal to the binding); an administrator changes bindings with draft_mode.bind_tenant().';
+    END IF;
+    RETURN bound[1];
+END
+$$;
+
+-- The actor recorded on history rows: for a bound session the calling role;
+-- else the JWT's "sub" claim, else draft_mode.actor, else the calling role.
+CREATE OR REPLACE FUNCTION draft_mode.current_actor()
+RETURNS pg_catalog.text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN draft_mode.tenant_is_bound() THEN draft_mode.caller()::pg_catalog.text
+                ELSE coalesce(draft_mode.jwt_claims() ->> 'sub',
+                              nullif(pg_catalog.current_setting('draft_mode.actor', true), ''),
+                              draft_mode.caller()::pg_catalog.text) END
+$$;
+
+-- Raises 42501 unless this session may act on tenant (see 0.1.0); the
+-- refusal is the same whether or not the other tenant or its objects exist.
+CREATE OR REPLACE FUNCTION draft_mode.check_tenant(tenant pg_catalog.text)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    scoped text;
+BEGIN
+    IF draft_mode.is_admin() THEN
+        RETURN;
+    END IF;
+    scoped := draft_mode.current_tenant();
+    IF scoped IS NULL THEN
+        RAISE EXCEPTION 'no tenant is set for this session'
+            USING ERRCODE = 'insufficient_privilege', DETAIL = '{"reason":"tenant_not_set"}',
+                  HINT = CASE WHEN draft_mode.tenant_is_bound()
+                              THEN 'This role takes its tenant from a binding only (draft_mode.tenant_from_session is off): ask an administrator to bind it with draft_mode.bind_tenant().'
+                              ELSE 'SET LOCAL draft_mode.tenant in each transaction, or send a JWT with a "tenant" claim.' END;
+    END IF;
+    IF tenant IS DISTINCT FROM scoped THEN
+        RAISE EXCEPTION 'this session works for tenant "%", not "%"', scoped, tenant
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = pg_catalog.jsonb_build_object('reason', 'tenant_mismatch',
+                                                         'session_tenant', scoped)::text,
+                  HINT = 'Pass the session''s own tenant, or change draft_mode.tenant.';
+    END IF;
+END
+$$;
+
+-- Binds role to tenant (replacing its binding).
+CREATE FUNCTION draft_mode.bind_tenant(role pg_catalog.regrole, tenant pg_catalog.text)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF role IS NULL OR tenant IS NULL THEN
+        RAISE EXCEPTION 'arguments "role" and "tenant" must not be null'
+            USING ERRCODE = 'null_value_not_allowed', DETAIL = '{"argument":"role, tenant"}',
+                  HINT = 'Pass the role to bind and its tenant.';
+    END IF;
+    IF pg_catalog.octet_length(tenant) NOT BETWEEN 1 AND 200 THEN
+        RAISE EXCEPTION 'argument "tenant" must be 1 to 200 bytes long'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = '{"argument":"tenant","reason":"length","min_bytes":1,"max_bytes":200}',
+                  HINT = 'Use a shorter tenant name.';
+    END IF;
+    INSERT INTO draft_mode.tenant_bindings AS b (role, tenant, bound_by, bound_at)
+    VALUES (bind_tenant.role, bind_tenant.tenant, draft_mode.caller(), pg_catalog.now())
+    ON CONFLICT ON CONSTRAINT tenant_bindings_pkey DO UPDATE
+       SET tenant = excluded.tenant, bound_by = excluded.bound_by, bound_at = excluded.bound_at;
+END
+$$;
+
+-- Removes role's binding; true when it had one.
+CREATE FUNCTION draft_mode.unbind_tenant(role pg_catalog.regrole)
+RETURNS pg_catalog.bool
+LANGUAGE sql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH removed AS (
+        DELETE FROM draft_mode.tenant_bindings AS b WHERE b.role = unbind_tenant.role RETURNING 1)
+    SELECT pg_catalog.count(*) > 0 FROM removed
+$$;
+
+------------------------------------------------------------------------------
+-- Validators run as their owner, in a security-restricted operation whose
+-- setting changes are undone when it returns (call_validator). So a
+-- validator can neither act with its caller's rights nor change the
+-- search_path (or any other setting) of the store function that called it.
+-- Registering one needs the privileges of its owner.
+------------------------------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION draft_mode.set_validator(section_type pg_catalog.text,
+                                                    validator pg_catalog.regprocedure)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    owner oid;
+BEGIN
+    SELECT p.proowner INTO owner FROM pg_catalog.pg_proc AS p
+     WHERE p.oid = validator AND p.pronargs = 1 AND p.proargtypes[0] = 'pg_catalog.jsonb'::pg_catalog.regtype
+       AND p.prorettype = 'pg_catalog.text[]'::pg_catalog.regtype AND p.prokind = 'f'
+       AND NOT p.proretset;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'function % is not a validator', validator
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = pg_catalog.jsonb_build_object('validator', validator::text,
+                                                         'reason', 'wrong_signature')::text,
+                  HINT = 'A validator takes (content jsonb) and returns text[].';
+    END IF;
+    IF NOT pg_catalog.pg_has_role(draft_mode.caller(), owner, 'USAGE') THEN
+        RAISE EXCEPTION 'permission denied to register function % as a validator', validator
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = pg_catalog.jsonb_build_object('validator', validator::text,
+                                                         'reason', 'not_owner',
+                                                         'owner', owner::pg_catalog.regrole::text)::text,
+                  HINT = 'A validator runs as its owner: register only functions owned by a role whose privileges you have.';
+    END IF;
+    INSERT INTO draft_mode.validators AS v (section_type, validator)
+    VALUES (set_validator.section_type, set_validator.validator)
+    ON CONFLICT ON CONSTRAINT validators_pkey DO UPDATE SET validator = excluded.validator;
+END
+$$;
+
+-- validation_errors runs as the extension's owner so that it may call
+-- call_validator, which nobody else may call: it would run any function
+-- with a validator's signature as that function's owner.
+ALTER FUNCTION draft_mode.validation_errors(text, jsonb) SECURITY DEFINER;
+REVOKE EXECUTE ON FUNCTION draft_mode.call_validator(regprocedure, jsonb) FROM draft_mode_editor;
+
+------------------------------------------------------------------------------
+-- Reads: the tenant is checked before anything is looked up.
+------------------------------------------------------------------------------
+
+-- Viewers (not editors) get neither updated_at nor updated_by: they tell who
+-- edits drafts and when.
+CREATE OR REPLACE FUNCTION draft_mode.get_section(tenant pg_catalog.text, section pg_catalog.text,
+                                       mode pg_catalog.text DEFAULT 'draft',
+                                       OUT content pg_catalog.jsonb, OUT version pg_catalog.int8,
+                                       OUT has_draft pg_catalog.bool,
+                                       OUT published_version pg_catalog.int8,
+                                       OUT section_type pg_catalog.text,
+                                       OUT updated_at pg_catalog.timestamptz,
+                                       OUT updated_by pg_catalog.text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    editor bool;
+BEGIN
+    PERFORM draft_mode.check_tenant(tenant);
+    IF mode IS NULL OR mode NOT IN ('draft', 'published') THEN
+        RAISE EXCEPTION 'invalid mode "%"', mode
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = '{"argument":"mode","allowed":["draft","published"]}',
+                  HINT = 'Use mode => ''draft'' or mode => ''published''.';
+    END IF;
+    editor := pg_catalog.pg_has_role(draft_mode.caller(), 'draft_mode_editor', 'MEMBER');
+    IF mode = 'draft' AND NOT editor THEN
+        RAISE EXCEPTION 'only editors may read drafts'
+            USING ERRCODE = 'insufficient_privilege', DETAIL = '{"reason":"drafts_need_editor"}',
+                  HINT = 'Read with mode => ''published'', or grant draft_mode_editor.';
+    END IF;
+    SELECT CASE WHEN mode = 'draft' THEN coalesce(s.draft_content, s.published_content)
+                ELSE s.published_content END,
+           s.version, s.draft_content IS NOT NULL, s.published_version, s.section_type,
+           CASE WHEN editor THEN s.updated_at END, CASE WHEN editor THEN s.updated_by END
+      INTO content, version, has_draft, published_version, section_type, updated_at, updated_by
+      FROM draft_mode.sections AS s
+     WHERE s.tenant = get_section.tenant AND s.section = get_section.section;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'section "%" of tenant "%" does not exist', section, tenant
+            USING ERRCODE = 'DM101', DETAIL = '{"reason":"section_not_found"}',
+                  HINT = 'Create it with draft_mode.create_section().';
+    END IF;
+END
+$$;
+
+-- The section's changes, newest first: max_rows rows older than
+-- before_version. (0.2.0 called max_rows "limit", a reserved word.)
+DROP FUNCTION draft_mode.history(text, text, int4, int8);
+CREATE FUNCTION draft_mode.history(tenant pg_catalog.text, section pg_catalog.text,
+                                   max_rows pg_catalog.int4 DEFAULT 50,
+                                   before_version pg_catalog.int8 DEFAULT NULL)
+RETURNS TABLE (version pg_catalog.int8, kind pg_catalog.text, actor pg_catalog.text,
+               created_at pg_catalog.timestamptz, forward_patch pg_catalog.jsonb,
+               inverse_patch pg_catalog.jsonb, has_snapshot pg_catalog.bool,
+               detail pg_catalog.jsonb)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM draft_mode.check_tenant(history.tenant);
+    IF max_rows IS NULL OR max_rows < 0 THEN
+        RAISE EXCEPTION 'argument "max_rows" must be zero or more'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = '{"argument":"max_rows","minimum":0}',
+                  HINT = 'Pass how many rows to return, for example max_rows => 50.';
+    END IF;
+    RETURN QUERY
+        SELECT h.version, h.kind, h.actor, h.created_at, h.forward_patch, h.inverse_patch,
+               h.snapshot IS NOT NULL, h.detail
+          FROM draft_mode.history AS h
+         WHERE h.tenant = history.tenant AND h.section = history.section
+           AND (history.before_version IS NULL OR h.version < history.before_version)
+         ORDER BY h.version DESC
+         LIMIT history.max_rows;
+END
+$$;
+
+------------------------------------------------------------------------------
+-- Leases: renew_lease and release_lease also take (tenant, section), so a
+-- stale token gets the same answer as a write presenting it. The forms
+-- taking a token alone find it only among the session's tenant's sections.
+------------------------------------------------------------------------------
+
+CREATE FUNCTION draft_mode.renew_lease(tenant pg_catalog.text, section pg_catalog.text,
+                                       token pg_catalog.int8,
+                                       ttl pg_catalog.interval DEFAULT NULL)
+RETURNS draft_mode.lease
+AS 'MODULE_PATHNAME', 'draft_mode_renew_section_lease'
+LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
+
+CREATE FUNCTION draft_mode.release_lease(tenant pg_catalog.text, section pg_catalog.text,
+                                         token pg_catalog.int8)
+RETURNS pg_catalog.bool
+AS 'MODULE_PATHNAME', 'draft_mode_release_section_lease'
+LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
+
+------------------------------------------------------------------------------
+-- Idempotency keys: a key's length is checked with a documented error.
+------------------------------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION draft_mode.claim_idempotency_key(tenant pg_catalog.text,
+                                                            key pg_catalog.text,
+                                                            operation pg_catalog.text,
+                                                            request pg_catalog.text)
+RETURNS pg_catalog.jsonb
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    hash bytea := pg_catalog.sha256(pg_catalog.convert_to(operation || E'\n' || request, 'UTF8'));
+    ttl interval := draft_mode.setting('draft_mode.idempotency_key_ttl')::pg_catalog.interval;
+    earlier record;
+BEGIN
+    IF pg_catalog.octet_length(key) NOT BETWEEN 1 AND 200 THEN
+        RAISE EXCEPTION 'argument "idempotency_key" must be 1 to 200 bytes long'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = '{"argument":"idempotency_key","reason":"length","min_bytes":1,"max_bytes":200}',
+                  HINT = 'Use a short unique key per request, such as a UUID.';
+    END IF;
+    INSERT INTO draft_mode.idempotency_keys AS k (tenant, key, operation, request_hash, created_at)
+    VALUES (claim_idempotency_key.tenant, claim_idempotency_key.key,
+            claim_idempotency_key.operation, hash, pg_catalog.now())
+    ON CONFLICT ON CONSTRAINT idempotency_keys_pkey DO UPDATE
+       SET operation = excluded.operation, request_hash = excluded.request_hash, result = NULL,
+           created_at = excluded.created_at
+     WHERE k.created_at < pg_catalog.now() - ttl;
+    IF FOUND THEN
+        RETURN NULL;
+    END IF;
+    SELECT k.operation, k.request_hash, k.result, k.created_at INTO earlier
+      FROM draft_mode.idempotency_keys AS k
+     WHERE k.tenant = claim_idempotency_key.tenant AND k.key = claim_idempotency_key.key;
+    IF earlier.request_hash <> hash THEN
+        RAISE EXCEPTION 'idempotency key "%" was already used for a different request', key
+            USING ERRCODE = 'DM203',
+                  DETAIL = pg_catalog.jsonb_build_object('reason', 'idempotency_key_reused',
+                                                         'key', key, 'operation', earlier.operation,
+                                                         'used_at', earlier.created_at)::text,
+                  HINT = 'Use a new key for each distinct request; repeat a key only to retry the same request.';
+    END IF;
+    RETURN earlier.result;
+END
+$$;
+
+-- publish_many and publish_tenant: as in 0.2.0, every function qualified.
+CREATE OR REPLACE FUNCTION draft_mode.publish_many(tenant pg_catalog.text,
+                                                   sections pg_catalog.text[],
+                                                   idempotency_key pg_catalog.text DEFAULT NULL)
+RETURNS SETOF draft_mode.change
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    locked record;
+    failures jsonb := '[]';
+    errors text[];
+    missing text;
+    outcome jsonb;
+BEGIN
+    PERFORM draft_mode.check_tenant(tenant);
+    IF sections IS NULL OR pg_catalog.array_position(sections, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'argument "sections" must not be null or contain nulls'
+            USING ERRCODE = 'null_value_not_allowed', DETAIL = '{"argument":"sections"}',
+                  HINT = 'Pass an array of section names.';
+    END IF;
+    IF idempotency_key IS NOT NULL THEN
+        outcome := draft_mode.claim_idempotency_key(tenant, idempotency_key, 'publish_many',
+                                                    sections::text);
+        IF outcome IS NOT NULL THEN
+            RETURN QUERY SELECT * FROM pg_catalog.jsonb_populate_recordset(NULL::draft_mode.change, outcome);
+            RETURN;
+        END IF;
+    END IF;
+    SELECT name INTO missing FROM pg_catalog.unnest(sections) AS name
+     WHERE NOT EXISTS (SELECT FROM draft_mode.sections AS s
+                        WHERE s.tenant = publish_many.tenant AND s.section = name)
+     LIMIT 1;
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'section "%" of tenant "%" does not exist', missing, tenant
+            USING ERRCODE = 'DM101',
+                  DETAIL = pg_catalog.jsonb_build_object('reason', 'section_not_found',
+                                                         'section', missing)::text,
+                  HINT = 'Create it with draft_mode.create_section().';
+    END IF;
+    FOR locked IN
+        SELECT s.section, s.section_type, s.draft_content FROM draft_mode.sections AS s
+         WHERE s.tenant = publish_many.tenant AND s.section = ANY (sections)
+         ORDER BY s.section FOR UPDATE
+    LOOP
+        IF locked.draft_content IS NOT NULL THEN
+            errors := draft_mode.validation_errors(locked.section_type, locked.draft_content);
+            IF pg_catalog.cardinality(errors) > 0 THEN
+                failures := failures || pg_catalog.jsonb_build_object('section', locked.section,
+                    'section_type', locked.section_type, 'errors', pg_catalog.to_jsonb(errors));
+            END IF;
+        END IF;
+    END LOOP;
+    IF pg_catalog.jsonb_array_length(failures) > 0 THEN
+        RAISE EXCEPTION '% of the sections are not valid: publish refused',
+                        pg_catalog.jsonb_array_length(failures)
+            USING ERRCODE = 'DM103',
+                  DETAIL = pg_catalog.jsonb_build_object('sections', failures)::text,
+                  HINT = 'Fix every error listed and publish again; nothing was published.';
+    END IF;
+    -- LATERAL calls publish once per section ((f()).* would call it per column).
+    SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(published) ORDER BY names.name), '[]')
+      INTO outcome
+      FROM (SELECT DISTINCT name FROM pg_catalog.unnest(sections) AS name ORDER BY name) AS names,
+           LATERAL draft_mode.publish(publish_many.tenant, names.name) AS published;
+    IF idempotency_key IS NOT NULL THEN
+        PERFORM draft_mode.store_idempotent_result(tenant, idempotency_key, outcome);
+    END IF;
+    RETURN QUERY SELECT * FROM pg_catalog.jsonb_populate_recordset(NULL::draft_mode.change, outcome);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION draft_mode.publish_tenant(tenant pg_catalog.text,
+                                                     idempotency_key pg_catalog.text DEFAULT NULL)
+RETURNS SETOF draft_mode.change
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    outcome jsonb;
+BEGIN
+    PERFORM draft_mode.check_tenant(tenant);
+    IF idempotency_key IS NOT NULL THEN
+        outcome := draft_mode.claim_idempotency_key(tenant, idempotency_key, 'publish_tenant', '');
+        IF outcome IS NOT NULL THEN
+            RETURN QUERY SELECT * FROM pg_catalog.jsonb_populate_recordset(NULL::draft_mode.change, outcome);
+            RETURN;
+        END IF;
+    END IF;
+    SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(published) ORDER BY published.section), '[]')
+      INTO outcome
+      FROM draft_mode.publish_many(tenant, ARRAY(
+               SELECT s.section FROM draft_mode.sections AS s
+                WHERE s.tenant = publish_tenant.tenant AND s.draft_content IS NOT NULL
+                ORDER BY s.section)) AS published;
+    IF idempotency_key IS NOT NULL THEN
+        PERFORM draft_mode.store_idempotent_result(tenant, idempotency_key, outcome);
+    END IF;
+    RETURN QUERY SELECT * FROM pg_catalog.jsonb_populate_recordset(NULL::draft_mode.change, outcome);
+END
+$$;
+
+------------------------------------------------------------------------------
+-- Maintenance: one procedure per phase behind run_maintenance. A phase
+-- locks each row it works on and re-checks it (an editor may have changed it
+-- since the phase looked), skips what changed, and isolates failures per
+-- section: a section that fails is reported in the summary's "failures" and
+-- the run goes on.
+------------------------------------------------------------------------------
+
+-- Refuses (2D000) inside a transaction block: maintenance commits.
+CREATE FUNCTION draft_mode.require_no_transaction_block(operation pg_catalog.text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'draft_mode_require_no_transaction_block'
+LANGUAGE C VOLATILE STRICT;
+
+-- A failure of one section in a phase, as the summary lists it.
+CREATE FUNCTION draft_mode.maintenance_failure(phase pg_catalog.text, tenant pg_catalog.text,
+                                               section pg_catalog.text, state pg_catalog.text,
+                                               message pg_catalog.text)
+RETURNS pg_catalog.jsonb
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT pg_catalog.jsonb_build_object('phase', phase, 'tenant', tenant, 'section', section,
+                                         'sqlstate', state,
+                                         'message', pg_catalog.left(message, 500))
+$$;
+
+-- Expires drafts past their lifetime, batch by batch; done counts them.
+CREATE PROCEDURE draft_mode.expire_drafts(batch_rows pg_catalog.int4,
+                                          batch_time pg_catalog.interval,
+                                          INOUT done pg_catalog.int8 DEFAULT 0,
+                                          INOUT failures pg_catalog.jsonb DEFAULT '[]')
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    default_ttl interval;
+    batch_started timestamptz;
+    attempted int;
+    target record;
+    outcome draft_mode.change;
+    -- Sections tried this run that failed or had changed: not tried again.
+    passed_tenants text[] := '{}';
+    passed_sections text[] := '{}';
+    state text;
+    message text;
+BEGIN
+    LOOP
+        PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+        default_ttl := draft_mode.setting('draft_mode.draft_ttl')::pg_catalog.interval;
+        batch_started := pg_catalog.clock_timestamp();
+        attempted := 0;
+        -- One reference to sections, locked: a row an editor changed since
+        -- this statement's snapshot is re-checked as it is now.
+        FOR target IN
+            SELECT s.tenant, s.section, s.version FROM draft_mode.sections AS s
+              LEFT JOIN draft_mode.draft_ttls AS t ON t.section_type = s.section_type
+             WHERE s.draft_content IS NOT NULL
+               AND s.draft_updated_at + coalesce(t.ttl, default_ttl) < pg_catalog.now()
+               AND NOT coalesce(s.lease_expires_at > pg_catalog.clock_timestamp(), false)
+               AND NOT EXISTS (SELECT FROM unnest(passed_tenants, passed_sections)
+                                        AS passed(tenant, section)
+                                WHERE passed.tenant = s.tenant AND passed.section = s.section)
+             LIMIT batch_rows FOR UPDATE OF s SKIP LOCKED
+        LOOP
+            attempted := attempted + 1;
+            BEGIN
+                outcome := draft_mode.expire_draft(target.tenant, target.section, target.version);
+                IF outcome.changed THEN
+                    done := done + 1;
+                ELSE
+                    passed_tenants := passed_tenants || target.tenant;
+                    passed_sections := passed_sections || target.section;
+                END IF;
+            EXCEPTION WHEN OTHERS THEN
+                GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT;
+                failures := failures || draft_mode.maintenance_failure('expire_drafts',
+                    target.tenant, target.section, state, message);
+                passed_tenants := passed_tenants || target.tenant;
+                passed_sections := passed_sections || target.section;
+            END;
+            EXIT WHEN pg_catalog.clock_timestamp() - batch_started > batch_time;
+        END LOOP;
+        COMMIT;
+        EXIT WHEN attempted = 0;
+    END LOOP;
+END
+$$;
+
+-- Prunes history below each section's cutoff (history_cutoffs, read once:
+-- cutoffs never move back), moving counts into daily_stats in the same
+-- transaction as the delete; done counts the rows removed.
+CREATE PROCEDURE draft_mode.prune_history(batch_rows pg_catalog.int4,
+                                          batch_time pg_catalog.interval,
+                                          INOUT done pg_catalog.int8 DEFAULT 0,
+                                          INOUT failures pg_catalog.jsonb DEFAULT '[]')
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    batch_started timestamptz;
+    done_in_batch int;
+    removed_rows int;
+    idle_batches int := 0;
+    target record;
+    upper_version int8;
+    lowest_version int8;
+    state text;
+    message text;
+BEGIN
+    PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+    CREATE TEMP TABLE IF NOT EXISTS draft_mode_prune_plan (
+        tenant text, section text, keep_from int8, PRIMARY KEY (tenant, section));
+    TRUNCATE pg_temp.draft_mode_prune_plan;
+    INSERT INTO pg_temp.draft_mode_prune_plan SELECT * FROM draft_mode.history_cutoffs;
+    COMMIT;
+    LOOP
+        PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+        EXIT WHEN NOT EXISTS (SELECT FROM pg_temp.draft_mode_prune_plan);
+        batch_started := pg_catalog.clock_timestamp();
+        done_in_batch := 0;
+        FOR target IN
+            SELECT p.tenant, p.section, p.keep_from
+              FROM pg_temp.draft_mode_prune_plan AS p
+              JOIN draft_mode.sections AS s USING (tenant, section)
+             ORDER BY p.tenant, p.section
+             LIMIT batch_rows FOR UPDATE OF s SKIP LOCKED
+        LOOP
+            BEGIN
+                -- At most the rest of this batch's rows: versions are
+                -- contiguous, so a range from the oldest one bounds the count.
+                SELECT LEAST(target.keep_from, pg_catalog.min(h.version) + batch_rows - done_in_batch),
+                       pg_catalog.min(h.version)
+                  INTO upper_version, lowest_version FROM draft_mode.history AS h
+                 WHERE h.tenant = target.tenant AND h.section = target.section;
+                -- A section left half done must start at a snapshot, or its
+                -- oldest versions could not be rebuilt: cut at the newest
+                -- snapshot within the budget, else at the next one (keep_from
+                -- is a snapshot).
+                IF upper_version < target.keep_from THEN
+                    SELECT coalesce(
+                               (SELECT pg_catalog.max(h.version) FROM draft_mode.history AS h
+                                 WHERE h.tenant = target.tenant AND h.section = target.section
+                                   AND h.snapshot IS NOT NULL AND h.version > lowest_version
+                                   AND h.version <= upper_version),
+                               (SELECT pg_catalog.min(h.version) FROM draft_mode.history AS h
+                                 WHERE h.tenant = target.tenant AND h.section = target.section
+                                   AND h.snapshot IS NOT NULL AND h.version > upper_version))
+                      INTO upper_version;
+                END IF;
+                WITH removed AS (
+                    DELETE FROM draft_mode.history AS h
+                     WHERE h.tenant = target.tenant AND h.section = target.section
+                       AND h.version < upper_version
+                    RETURNING h.tenant, h.kind, (h.created_at AT TIME ZONE 'UTC')::date AS day
+                ), counted AS (
+                    INSERT INTO draft_mode.daily_stats AS d
+                           (tenant, day, changes, edits, publishes, discards, expirations, undos)
+                    SELECT r.tenant, r.day, pg_catalog.count(*),
+                           pg_catalog.count(*) FILTER (WHERE r.kind IN ('save', 'patch', 'merge', 'restore')),
+                           pg_catalog.count(*) FILTER (WHERE r.kind = 'publish'),
+                           pg_catalog.count(*) FILTER (WHERE r.kind = 'discard'),
+                           pg_catalog.count(*) FILTER (WHERE r.kind = 'expire'),
+                           pg_catalog.count(*) FILTER (WHERE r.kind IN ('undo', 'redo'))
+                      FROM removed AS r GROUP BY r.tenant, r.day
+                    ON CONFLICT ON CONSTRAINT daily_stats_pkey DO UPDATE
+                       SET changes = d.changes + excluded.changes, edits = d.edits + excluded.edits,
+                           publishes = d.publishes + excluded.publishes,
+                           discards = d.discards + excluded.discards,
+                           expirations = d.expirations + excluded.expirations,
+                           undos = d.undos + excluded.undos
+                    RETURNING d.changes
+                )
+                SELECT pg_catalog.count(*) INTO removed_rows FROM removed;
+                done_in_batch := done_in_batch + removed_rows;
+                IF upper_version IS NULL OR upper_version >= target.keep_from THEN
+                    DELETE FROM pg_temp.draft_mode_prune_plan AS p
+                     WHERE p.tenant = target.tenant AND p.section = target.section;
+                END IF;
+            EXCEPTION WHEN OTHERS THEN
+                GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT;
+                failures := failures || draft_mode.maintenance_failure('prune_history',
+                    target.tenant, target.section, state, message);
+                DELETE FROM pg_temp.draft_mode_prune_plan AS p
+                 WHERE p.tenant = target.tenant AND p.section = target.section;
+            END;
+            EXIT WHEN done_in_batch >= batch_rows
+                   OR pg_catalog.clock_timestamp() - batch_started > batch_time;
+        END LOOP;
+        COMMIT;
+        done := done + done_in_batch;
+        -- For about a second only sections editors hold locked remain: a
+        -- later run picks those up.
+        IF done_in_batch = 0 THEN
+            idle_batches := idle_batches + 1;
+            EXIT WHEN idle_batches >= 10;
+            PERFORM pg_catalog.pg_sleep(0.1);
+        ELSE
+            idle_batches := 0;
+        END IF;
+    END LOOP;
+END
+$$;
+
+-- Clears expired leases (their tokens are never handed out again).
+CREATE PROCEDURE draft_mode.clear_expired_leases(batch_rows pg_catalog.int4,
+                                                 INOUT done pg_catalog.int8 DEFAULT 0)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    done_in_batch int;
+BEGIN
+    LOOP
+        PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+        WITH stale AS (
+            SELECT s.tenant, s.section FROM draft_mode.sections AS s
+             WHERE s.lease_expires_at <= pg_catalog.clock_timestamp()
+             LIMIT batch_rows FOR UPDATE SKIP LOCKED)
+        UPDATE draft_mode.sections AS s
+           SET lease_token = NULL, lease_holder = NULL, lease_acquired_at = NULL,
+               lease_expires_at = NULL, lease_ttl = NULL
+          FROM stale WHERE s.tenant = stale.tenant AND s.section = stale.section
+           AND s.lease_expires_at <= pg_catalog.clock_timestamp();
+        GET DIAGNOSTICS done_in_batch = ROW_COUNT;
+        COMMIT;
+        done := done + done_in_batch;
+        EXIT WHEN done_in_batch < batch_rows;
+    END LOOP;
+END
+$$;
+
+-- Removes idempotency keys past draft_mode.idempotency_key_ttl (a key being
+-- claimed again is locked: skipped).
+CREATE PROCEDURE draft_mode.remove_expired_keys(batch_rows pg_catalog.int4,
+                                                INOUT done pg_catalog.int8 DEFAULT 0)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    done_in_batch int;
+BEGIN
+    LOOP
+        PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+        -- The condition is on the locked row itself, re-checked if the key
+        -- was claimed again since this statement's snapshot.
+        WITH stale AS (
+            SELECT k.tenant, k.key FROM draft_mode.idempotency_keys AS k
+             WHERE k.created_at < pg_catalog.now()
+                   - draft_mode.setting('draft_mode.idempotency_key_ttl')::pg_catalog.interval
+             LIMIT batch_rows FOR UPDATE SKIP LOCKED)
+        DELETE FROM draft_mode.idempotency_keys AS k
+         USING stale WHERE k.tenant = stale.tenant AND k.key = stale.key;
+        GET DIAGNOSTICS done_in_batch = ROW_COUNT;
+        COMMIT;
+        done := done + done_in_batch;
+        EXIT WHEN done_in_batch < batch_rows;
+    END LOOP;
+END
+$$;
+
+-- Runs retention (README: "Retention and maintenance"): counts what is due,
+-- refuses to delete more than draft_mode.maintenance_max_share of drafts or
+-- history unless force, runs each phase, and returns (and logs) a summary.
+-- It commits between batches, so it refuses to run inside a transaction
+-- block, always and before doing anything.
+CREATE OR REPLACE PROCEDURE draft_mode.run_maintenance(dry_run pg_catalog.bool DEFAULT false,
+                                                       force pg_catalog.bool DEFAULT false,
+                                                       INOUT summary pg_catalog.jsonb DEFAULT NULL)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    started timestamptz := pg_catalog.clock_timestamp();
+    batch_rows int;
+    batch_time interval;
+    max_share float8;
+    expired_count int8;
+    drafts_count int8;
+    prunable_count int8;
+    history_count int8;
+    leases_count int8;
+    keys_count int8;
+    expired_done int8 := 0;
+    pruned_done int8 := 0;
+    leases_done int8 := 0;
+    keys_done int8 := 0;
+    failures jsonb := '[]';
+    refused jsonb := '[]';
+BEGIN
+    PERFORM draft_mode.require_no_transaction_block('run_maintenance');
+    -- A procedure that commits cannot have a SET clause: pin search_path
+    -- for each transaction instead (each phase does too).
+    PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+    batch_rows := draft_mode.setting('draft_mode.maintenance_batch_size')::int;
+    batch_time := draft_mode.setting('draft_mode.maintenance_batch_time')::interval;
+    max_share := draft_mode.setting('draft_mode.maintenance_max_share')::float8;
+
+    SELECT pg_catalog.count(*) INTO expired_count FROM draft_mode.expired_drafts;
+    SELECT pg_catalog.count(*) INTO drafts_count FROM draft_mode.sections WHERE draft_content IS NOT NULL;
+    SELECT pg_catalog.count(*) INTO prunable_count FROM draft_mode.prunable_history;
+    SELECT pg_catalog.count(*) INTO history_count FROM draft_mode.history;
+    SELECT pg_catalog.count(*) INTO leases_count FROM draft_mode.sections
+     WHERE lease_expires_at <= pg_catalog.clock_timestamp();
+    SELECT pg_catalog.count(*) INTO keys_count FROM draft_mode.expired_idempotency_keys;
+
+    IF NOT force AND expired_count > max_share * drafts_count THEN
+        refused := refused || pg_catalog.jsonb_build_object('kind', 'expired_drafts',
+                                                            'rows', expired_count, 'of', drafts_count);
+        RAISE WARNING 'draft_mode maintenance: % of % drafts have expired, more than draft_mode.maintenance_max_share (%); not expiring them',
+                      expired_count, drafts_count, max_share
+            USING HINT = 'Check draft_mode.draft_ttl; if this is right, CALL draft_mode.run_maintenance(force => true).';
+        expired_count := 0;
+    END IF;
+    IF NOT force AND prunable_count > max_share * history_count THEN
+        refused := refused || pg_catalog.jsonb_build_object('kind', 'history',
+                                                            'rows', prunable_count, 'of', history_count);
+        RAISE WARNING 'draft_mode maintenance: % of % history rows are past retention, more than draft_mode.maintenance_max_share (%); not pruning history',
+                      prunable_count, history_count, max_share
+            USING HINT = 'Check draft_mode.history_keep_versions and draft_mode.history_retention; if this is right, CALL draft_mode.run_maintenance(force => true).';
+        prunable_count := 0;
+    END IF;
+
+    IF NOT dry_run THEN
+        IF expired_count > 0 THEN
+            CALL draft_mode.expire_drafts(batch_rows, batch_time, expired_done, failures);
+        END IF;
+        IF prunable_count > 0 THEN
+            CALL draft_mode.prune_history(batch_rows, batch_time, pruned_done, failures);
+        END IF;
+        -- Leases and keys are not history: the safety cap does not apply.
+        IF leases_count > 0 THEN
+            CALL draft_mode.clear_expired_leases(batch_rows, leases_done);
+        END IF;
+        IF keys_count > 0 THEN
+            CALL draft_mode.remove_expired_keys(batch_rows, keys_done);
+        END IF;
+        PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+    END IF;
+
+    summary := pg_catalog.jsonb_build_object(
+        'dry_run', dry_run,
+        'expired_drafts', CASE WHEN dry_run THEN expired_count ELSE expired_done END,
+        'history_rows', CASE WHEN dry_run THEN prunable_count ELSE pruned_done END,
+        'expired_leases', CASE WHEN dry_run THEN leases_count ELSE leases_done END,
+        'idempotency_keys', CASE WHEN dry_run THEN keys_count ELSE keys_done END,
+        'refused', refused,
+        'failures', failures,
+        'seconds', pg_catalog.round(EXTRACT(epoch FROM pg_catalog.clock_timestamp() - started)::numeric, 3));
+    IF pg_catalog.jsonb_array_length(failures) > 0 THEN
+        RAISE WARNING 'draft_mode maintenance: % sections failed and were left as they are',
+                      pg_catalog.jsonb_array_length(failures)
+            USING DETAIL = failures::text,
+                  HINT = 'The summary''s "failures" lists each section''s error; the rest of the run went on.';
+    END IF;
+    RAISE LOG 'draft_mode maintenance: %', summary;
+END
+$$;
+
+------------------------------------------------------------------------------
+-- Privileges.
+------------------------------------------------------------------------------
+
+ALTER TABLE draft_mode.tenant_bindings ENABLE ROW LEVEL SECURITY;
+CREATE POLICY administrators ON draft_mode.tenant_bindings USING ((SELECT draft_mode.is_admin()));
+
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA draft_mode FROM PUBLIC;
+REVOKE ALL ON ALL PROCEDURES IN SCHEMA draft_mode FROM PUBLIC;
+REVOKE ALL ON ALL TABLES IN SCHEMA draft_mode FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    draft_mode.jsonb_patch(jsonb, jsonb), draft_mode.jsonb_merge_patch(jsonb, jsonb),
+    draft_mode.jsonb_diff(jsonb, jsonb), draft_mode.jsonb_pointer_get(jsonb, text),
+    draft_mode.caller(), draft_mode.jwt_claims(), draft_mode.current_actor(),
+    draft_mode.current_tenant(), draft_mode.is_admin(), draft_mode.check_tenant(text),
+    draft_mode.tenant_is_bound(), draft_mode.setting(text)
+    TO PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    draft_mode.history(text, text, int4, int8),
+    draft_mode.renew_lease(text, text, int8, interval),
+    draft_mode.release_lease(text, text, int8)
+    TO draft_mode_editor;
+GRANT EXECUTE ON FUNCTION draft_mode.bind_tenant(regrole, text),
+    draft_mode.unbind_tenant(regrole) TO draft_mode_admin;
+GRANT EXECUTE ON PROCEDURE draft_mode.expire_drafts(int4, interval, int8, jsonb),
+    draft_mode.prune_history(int4, interval, int8, jsonb),
+    draft_mode.clear_expired_leases(int4, int8), draft_mode.remove_expired_keys(int4, int8)
+    TO draft_mode_admin;
+GRANT EXECUTE ON FUNCTION draft_mode.require_no_transaction_block(text),
+    draft_mode.maintenance_failure(text, text, text, text, text) TO draft_mode_admin;
+GRANT SELECT ON draft_mode.tenant_bindings TO draft_mode_admin;
+-- Maintenance deletes history; nobody but the store rewrites it.
+REVOKE UPDATE ON draft_mode.history FROM draft_mode_admin;
+
+SELECT pg_catalog.pg_extension_config_dump('draft_mode.tenant_bindings', '');
