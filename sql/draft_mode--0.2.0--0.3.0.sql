@@ -182,7 +182,7 @@ $$;
 CREATE OR REPLACE FUNCTION draft_mode.set_validator(section_type pg_catalog.text,
                                                     validator pg_catalog.regprocedure)
 RETURNS void
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -233,7 +233,7 @@ CREATE OR REPLACE FUNCTION draft_mode.get_section(tenant pg_catalog.text, sectio
                                        OUT section_type pg_catalog.text,
                                        OUT updated_at pg_catalog.timestamptz,
                                        OUT updated_by pg_catalog.text)
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -839,7 +839,7 @@ GRANT EXECUTE ON FUNCTION
     draft_mode.jsonb_diff(jsonb, jsonb), draft_mode.jsonb_pointer_get(jsonb, text),
     draft_mode.caller(), draft_mode.jwt_claims(), draft_mode.current_actor(),
     draft_mode.current_tenant(), draft_mode.is_admin(), draft_mode.check_tenant(text),
-    draft_mode.tenant_is_bound(), draft_mode.setting(text)
+    draft_mode.tenant_is_bound(), draft_mode.bound_tenants(), draft_mode.setting(text)
     TO PUBLIC;
 GRANT EXECUTE ON FUNCTION
     draft_mode.history(text, text, int4, int8),

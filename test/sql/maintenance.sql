@@ -88,7 +88,7 @@ SELECT changes, edits, publishes FROM draft_mode.daily_stats WHERE tenant = 'ret
 SELECT sum(changes) AS changes_after FROM draft_mode.daily_activity WHERE tenant = 'ret';
 
 -- the expired drafts are recorded as kind expire and can be restored
-SELECT version, kind FROM draft_mode.history('ret', 'old-draft', 1);
+SELECT version, kind FROM draft_mode.history('ret', 'old-draft', max_rows => 1);
 SELECT content FROM draft_mode.content_at('ret', 'old-draft', 2) AS content;
 SELECT version, has_draft FROM draft_mode.restore('ret', 'old-draft', 2, 3);
 SELECT content FROM draft_mode.get_section('ret', 'old-draft');
@@ -97,6 +97,28 @@ SELECT content, has_draft FROM draft_mode.get_section('ret', 'short-lived');
 
 -- nothing left to do
 CALL pg_temp.maintain();
+
+-- One section that fails does not stop the run: a draft nested deeper than
+-- the maintenance session's draft_mode.max_depth cannot be expired (its
+-- inverse patch cannot be computed). The run reports it in "failures",
+-- leaves it as it is, and expires the other draft.
+SET draft_mode.max_depth = 200;
+SELECT version FROM draft_mode.create_section('ret', 'deep', '{}');
+SELECT version FROM draft_mode.save_draft('ret', 'deep', (repeat('{"a": ', 150) || '1' || repeat('}', 150))::jsonb, 1);
+SELECT version FROM draft_mode.create_section('ret', 'plain', '{"v": 0}');
+SELECT version FROM draft_mode.patch_draft('ret', 'plain', '[{"op": "replace", "path": "/v", "value": 1}]', 1);
+UPDATE draft_mode.sections SET draft_updated_at = now() - interval '400 days'
+ WHERE tenant = 'ret' AND section IN ('deep', 'plain');
+SET draft_mode.max_depth = 100;
+CALL pg_temp.maintain(force => true);
+RESET draft_mode.max_depth;
+SELECT section, version, draft_content IS NOT NULL AS has_draft FROM draft_mode.sections
+ WHERE tenant = 'ret' AND section IN ('deep', 'plain') ORDER BY section;
+
+-- inside a transaction block it refuses at once, even with nothing to do
+BEGIN;
+CALL draft_mode.run_maintenance(dry_run => true);
+ROLLBACK;
 
 -- without pg_cron in this database
 SELECT draft_mode.schedule_maintenance();
