@@ -131,17 +131,19 @@ SET LOCAL draft_mode.tenant = '';
 SELECT is((SELECT string_agg(DISTINCT tenant, ',' ORDER BY tenant) FROM draft_mode.sections WHERE tenant LIKE 'sec_%'), 'sec_a,sec_b', 'admin: sees every tenant');
 SELECT lives_ok($$SELECT draft_mode.get_section('sec_b', 'page')$$, 'admin: works on any tenant');
 
--- A validator runs as the calling role, never as the extension's owner.
+-- A validator runs as its owner, never as the calling role nor as the
+-- extension's owner (test/pgtap/hostile_roles.sql has the attacks).
 RESET ROLE;
+CREATE ROLE sec_validator_owner;
 CREATE FUNCTION pg_temp.who_validates(content jsonb) RETURNS text[] LANGUAGE sql AS $$
     SELECT ARRAY[current_user::text]
 $$;
-GRANT EXECUTE ON FUNCTION pg_temp.who_validates(jsonb) TO sec_editor_a;
+ALTER FUNCTION pg_temp.who_validates(jsonb) OWNER TO sec_validator_owner;
 SELECT draft_mode.set_validator('sec_type', 'pg_temp.who_validates(jsonb)');
 UPDATE draft_mode.sections SET section_type = 'sec_type' WHERE tenant = 'sec_a';
 SET LOCAL ROLE sec_editor_a;
 SET LOCAL draft_mode.tenant = 'sec_a';
-SELECT is(draft_mode.validate('sec_a', 'page'), ARRAY['sec_editor_a'], 'the validator ran as the calling editor');
+SELECT is(draft_mode.validate('sec_a', 'page'), ARRAY['sec_validator_owner'], 'the validator ran as its owner');
 RESET ROLE;
 
 --
@@ -151,7 +153,7 @@ SELECT is((SELECT string_agg(p.proname, ',' ORDER BY p.proname)
              FROM pg_proc AS p
             WHERE p.pronamespace = 'draft_mode'::regnamespace
               AND has_function_privilege('sec_nobody', p.oid, 'EXECUTE')),
-          'caller,check_tenant,current_actor,current_tenant,is_admin,jsonb_diff,jsonb_merge_patch,jsonb_patch,jsonb_pointer_get,jwt_claims',
+          'bound_tenants,caller,check_tenant,current_actor,current_tenant,is_admin,jsonb_diff,jsonb_merge_patch,jsonb_patch,jsonb_pointer_get,jwt_claims,setting,tenant_is_bound',
           'PUBLIC may run only the pure JSON functions and the session helpers');
 SELECT is((SELECT count(*) FROM pg_proc AS p
             WHERE p.pronamespace = 'draft_mode'::regnamespace AND p.prosecdef
