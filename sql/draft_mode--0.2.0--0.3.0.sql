@@ -505,7 +505,6 @@ CREATE PROCEDURE draft_mode.expire_drafts(batch_rows pg_catalog.int4,
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    default_ttl interval;
     batch_started timestamptz;
     attempted int;
     target record;
@@ -518,16 +517,15 @@ DECLARE
 BEGIN
     LOOP
         PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
-        default_ttl := draft_mode.setting('draft_mode.draft_ttl')::pg_catalog.interval;
         batch_started := pg_catalog.clock_timestamp();
         attempted := 0;
         -- One reference to sections, locked: a row an editor changed since
         -- this statement's snapshot is re-checked as it is now.
         FOR target IN
             SELECT s.tenant, s.section, s.version FROM draft_mode.sections AS s
-              LEFT JOIN draft_mode.draft_ttls AS t ON t.section_type = s.section_type
              WHERE s.draft_content IS NOT NULL
-               AND s.draft_updated_at + coalesce(t.ttl, default_ttl) < pg_catalog.now()
+               AND s.draft_updated_at + draft_mode.draft_lifetime(s.draft_ttl, s.section_type)
+                   < pg_catalog.now()
                AND NOT coalesce(s.lease_expires_at > pg_catalog.clock_timestamp(), false)
                AND NOT EXISTS (SELECT FROM unnest(passed_tenants, passed_sections)
                                         AS passed(tenant, section)
@@ -622,7 +620,20 @@ BEGIN
                     DELETE FROM draft_mode.history AS h
                      WHERE h.tenant = target.tenant AND h.section = target.section
                        AND h.version < upper_version
-                    RETURNING h.tenant, h.kind, (h.created_at AT TIME ZONE 'UTC')::date AS day
+                    RETURNING h.tenant, h.version, h.kind, (h.created_at AT TIME ZONE 'UTC')::date AS day
+                ), unfed AS (
+                    -- Their feed positions go too; cursors before the newest
+                    -- of them are refused from now on (DM401).
+                    DELETE FROM draft_mode.feed AS f USING removed AS r
+                     WHERE f.tenant = r.tenant AND f.section = target.section AND f.version = r.version
+                    RETURNING f.tenant, f.position
+                ), marked AS (
+                    UPDATE draft_mode.feed_counters AS c
+                       SET pruned_through = GREATEST(c.pruned_through, u.newest)
+                      FROM (SELECT un.tenant, pg_catalog.max(un.position) AS newest
+                              FROM unfed AS un GROUP BY un.tenant) AS u
+                     WHERE c.tenant = u.tenant
+                    RETURNING c.tenant
                 ), counted AS (
                     INSERT INTO draft_mode.daily_stats AS d
                            (tenant, day, changes, edits, publishes, discards, expirations, undos)
@@ -825,6 +836,375 @@ END
 $$;
 
 ------------------------------------------------------------------------------
+-- Draft-first sections. create_draft makes a section that has a draft and no
+-- published version: invisible to published reads and to viewers, not
+-- validated until its first publish. Discarding or expiring its draft before
+-- that abandons it: reads and edits no longer see it; history keeps it until
+-- retention; restore(version) or creating it again brings it back.
+--
+-- A draft's lifetime is the smallest of its own ttl (create_draft), its
+-- section type's (set_draft_ttl) and draft_mode.draft_ttl, counted from its
+-- last edit.
+------------------------------------------------------------------------------
+
+ALTER TABLE draft_mode.sections ALTER COLUMN published_content DROP NOT NULL;
+ALTER TABLE draft_mode.sections ALTER COLUMN published_version DROP NOT NULL;
+ALTER TABLE draft_mode.sections ALTER COLUMN published_at DROP NOT NULL;
+ALTER TABLE draft_mode.sections ADD COLUMN draft_ttl pg_catalog.interval;
+ALTER TABLE draft_mode.sections ADD CONSTRAINT sections_published
+    CHECK ((published_content IS NULL) = (published_version IS NULL)
+           AND (published_version IS NULL) = (published_at IS NULL));
+
+-- How long a draft may sit unedited: the smallest lifetime that applies.
+CREATE FUNCTION draft_mode.draft_lifetime(draft_ttl pg_catalog.interval,
+                                          section_type pg_catalog.text)
+RETURNS pg_catalog.interval
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT LEAST(draft_ttl,
+                 (SELECT t.ttl FROM draft_mode.draft_ttls AS t
+                   WHERE t.section_type = draft_lifetime.section_type),
+                 draft_mode.setting('draft_mode.draft_ttl')::pg_catalog.interval)
+$$;
+
+-- Creates a section with a draft only; it goes live at its first publish.
+CREATE FUNCTION draft_mode.create_draft(tenant pg_catalog.text, section pg_catalog.text,
+                                        content pg_catalog.jsonb,
+                                        section_type pg_catalog.text DEFAULT NULL,
+                                        ttl pg_catalog.interval DEFAULT NULL,
+                                        idempotency_key pg_catalog.text DEFAULT NULL)
+RETURNS draft_mode.change
+AS 'MODULE_PATHNAME', 'draft_mode_create_draft'
+LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
+
+-- True when the calling role may see drafts (editors and administrators).
+CREATE FUNCTION draft_mode.is_editor()
+RETURNS pg_catalog.bool
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT pg_catalog.pg_has_role(draft_mode.caller(), 'draft_mode_editor', 'MEMBER')
+$$;
+
+-- Viewers never see a section that was never published.
+CREATE POLICY published_for_viewers ON draft_mode.sections AS RESTRICTIVE FOR SELECT
+    USING (published_version IS NOT NULL OR (SELECT draft_mode.is_editor()));
+
+CREATE OR REPLACE VIEW draft_mode.published_sections WITH (security_invoker = true) AS
+SELECT tenant, section, section_type, published_content AS content, published_version,
+       published_at
+  FROM draft_mode.sections
+ WHERE published_version IS NOT NULL;
+
+-- get_section also tells when the draft expires; a published read of a
+-- section that was never published, and any read of an abandoned one, is
+-- DM101.
+DROP FUNCTION draft_mode.get_section(text, text, text);
+CREATE FUNCTION draft_mode.get_section(tenant pg_catalog.text, section pg_catalog.text,
+                                       mode pg_catalog.text DEFAULT 'draft',
+                                       OUT content pg_catalog.jsonb, OUT version pg_catalog.int8,
+                                       OUT has_draft pg_catalog.bool,
+                                       OUT published_version pg_catalog.int8,
+                                       OUT section_type pg_catalog.text,
+                                       OUT updated_at pg_catalog.timestamptz,
+                                       OUT updated_by pg_catalog.text,
+                                       OUT draft_expires_at pg_catalog.timestamptz)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    editor bool;
+BEGIN
+    PERFORM draft_mode.check_tenant(tenant);
+    IF mode IS NULL OR mode NOT IN ('draft', 'published') THEN
+        RAISE EXCEPTION 'invalid mode "%"', mode
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = '{"argument":"mode","allowed":["draft","published"]}',
+                  HINT = 'Use mode => ''draft'' or mode => ''published''.';
+    END IF;
+    editor := draft_mode.is_editor();
+    IF mode = 'draft' AND NOT editor THEN
+        RAISE EXCEPTION 'only editors may read drafts'
+            USING ERRCODE = 'insufficient_privilege', DETAIL = '{"reason":"drafts_need_editor"}',
+                  HINT = 'Read with mode => ''published'', or grant draft_mode_editor.';
+    END IF;
+    SELECT CASE WHEN mode = 'draft' THEN coalesce(s.draft_content, s.published_content)
+                ELSE s.published_content END,
+           s.version, s.draft_content IS NOT NULL, s.published_version, s.section_type,
+           CASE WHEN editor THEN s.updated_at END, CASE WHEN editor THEN s.updated_by END,
+           CASE WHEN editor THEN s.draft_updated_at + draft_mode.draft_lifetime(s.draft_ttl, s.section_type) END
+      INTO content, version, has_draft, published_version, section_type, updated_at, updated_by,
+           draft_expires_at
+      FROM draft_mode.sections AS s
+     WHERE s.tenant = get_section.tenant AND s.section = get_section.section
+       AND (s.published_version IS NOT NULL OR (mode = 'draft' AND s.draft_content IS NOT NULL));
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'section "%" of tenant "%" does not exist', section, tenant
+            USING ERRCODE = 'DM101', DETAIL = '{"reason":"section_not_found"}',
+                  HINT = 'Create it with draft_mode.create_section() or draft_mode.create_draft().';
+    END IF;
+END
+$$;
+
+CREATE OR REPLACE VIEW draft_mode.expired_drafts WITH (security_invoker = true) AS
+SELECT s.tenant, s.section, s.version, s.draft_updated_at,
+       draft_mode.draft_lifetime(s.draft_ttl, s.section_type) AS ttl
+  FROM draft_mode.sections AS s
+ WHERE s.draft_content IS NOT NULL
+   AND s.draft_updated_at + draft_mode.draft_lifetime(s.draft_ttl, s.section_type) < pg_catalog.now()
+   AND NOT coalesce(s.lease_expires_at > pg_catalog.clock_timestamp(), false);
+
+------------------------------------------------------------------------------
+-- The change feed. Every committed change of a tenant gets the next position
+-- in the tenant's feed when its transaction commits (a deferred constraint
+-- trigger on history, which holds the tenant's counter row only from then
+-- until the commit): positions follow commit order, so a reader that passes
+-- the cursor of the last change it saw never skips a change whose
+-- transaction was still open when it read. The notification on channel
+-- draft_mode is sent from the same trigger and carries the cursor: it is a
+-- doorbell; changes() is the truth.
+------------------------------------------------------------------------------
+
+CREATE TABLE draft_mode.feed_counters (
+    tenant pg_catalog.text PRIMARY KEY,
+    position pg_catalog.int8 NOT NULL,
+    -- The newest position whose change retention removed: cursors before it
+    -- are refused.
+    pruned_through pg_catalog.int8 NOT NULL DEFAULT 0
+);
+
+COMMENT ON TABLE draft_mode.feed_counters IS
+'Per tenant: the newest position of its change feed, and the newest one retention removed';
+
+CREATE TABLE draft_mode.feed (
+    tenant pg_catalog.text NOT NULL,
+    position pg_catalog.int8 NOT NULL,
+    section pg_catalog.text NOT NULL,
+    version pg_catalog.int8 NOT NULL,
+    PRIMARY KEY (tenant, position),
+    CONSTRAINT feed_change UNIQUE (tenant, section, version)
+);
+
+COMMENT ON TABLE draft_mode.feed IS
+'The position of every committed change (a history row) in its tenant''s change feed';
+
+CREATE TABLE draft_mode.feed_consumers (
+    tenant pg_catalog.text NOT NULL,
+    consumer pg_catalog.text NOT NULL,
+    position pg_catalog.int8 NOT NULL,
+    updated_at pg_catalog.timestamptz NOT NULL,
+    PRIMARY KEY (tenant, consumer),
+    CONSTRAINT feed_consumers_consumer_length CHECK (pg_catalog.octet_length(consumer) BETWEEN 1 AND 200)
+);
+
+COMMENT ON TABLE draft_mode.feed_consumers IS
+'Where each named consumer of a tenant''s change feed is: consumer_cursor() and advance_consumer()';
+
+-- History written before 0.3.0 joins the feed in the order it was made.
+INSERT INTO draft_mode.feed (tenant, position, section, version)
+SELECT h.tenant, pg_catalog.row_number() OVER (PARTITION BY h.tenant ORDER BY h.created_at, h.section, h.version),
+       h.section, h.version
+  FROM draft_mode.history AS h;
+INSERT INTO draft_mode.feed_counters (tenant, position)
+SELECT f.tenant, pg_catalog.max(f.position) FROM draft_mode.feed AS f GROUP BY f.tenant;
+
+-- A cursor is opaque to clients: 'c' and the position.
+CREATE FUNCTION draft_mode.feed_cursor(at pg_catalog.int8)
+RETURNS pg_catalog.text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT 'c' || at::pg_catalog.text
+$$;
+
+-- The position a cursor stands for (0 for NULL: the feed's start); 22023
+-- for text that is no cursor.
+CREATE FUNCTION draft_mode.feed_position(cursor pg_catalog.text)
+RETURNS pg_catalog.int8
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF cursor IS NULL THEN
+        RETURN 0;
+    END IF;
+    IF cursor !~ '^c[0-9]{1,18}$' THEN
+        RAISE EXCEPTION 'invalid change feed cursor "%"', pg_catalog.left(cursor, 100)
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = '{"argument":"after","reason":"invalid_cursor"}',
+                  HINT = 'Pass a cursor that changes(), feed_end() or consumer_cursor() returned, or NULL for the start.';
+    END IF;
+    RETURN pg_catalog.substr(cursor, 2)::pg_catalog.int8;
+END
+$$;
+
+-- The deferred trigger: the change's feed position, and its notification.
+CREATE FUNCTION draft_mode.record_change()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    next_position int8;
+    message jsonb;
+BEGIN
+    INSERT INTO draft_mode.feed_counters AS c (tenant, position) VALUES (NEW.tenant, 1)
+    ON CONFLICT ON CONSTRAINT feed_counters_pkey DO UPDATE SET position = c.position + 1
+    RETURNING c.position INTO next_position;
+    INSERT INTO draft_mode.feed (tenant, position, section, version)
+    VALUES (NEW.tenant, next_position, NEW.section, NEW.version);
+    IF draft_mode.setting('draft_mode.notify') = 'on' THEN
+        message := pg_catalog.jsonb_build_object('tenant', NEW.tenant, 'section', NEW.section,
+                                                 'version', NEW.version, 'kind', NEW.kind,
+                                                 'cursor', draft_mode.feed_cursor(next_position),
+                                                 'patch', NEW.forward_patch);
+        -- The payload carries the forward patch when it fits in NOTIFY's
+        -- 8000 bytes.
+        PERFORM pg_catalog.pg_notify('draft_mode',
+            CASE WHEN pg_catalog.octet_length(message::text) <= 7900 THEN message::text
+                 ELSE (message - 'patch' || '{"patch_omitted": true}')::text END);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE CONSTRAINT TRIGGER record_change AFTER INSERT ON draft_mode.history
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION draft_mode.record_change();
+
+-- The tenant's committed changes after cursor (NULL: from the start of what
+-- retention kept), in feed order: each once, a section's in version order.
+CREATE FUNCTION draft_mode.changes(tenant pg_catalog.text, after pg_catalog.text DEFAULT NULL,
+                                   max_rows pg_catalog.int4 DEFAULT 100)
+RETURNS TABLE (cursor pg_catalog.text, section pg_catalog.text, version pg_catalog.int8,
+               kind pg_catalog.text, actor pg_catalog.text,
+               created_at pg_catalog.timestamptz, patch pg_catalog.jsonb)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    after_position int8;
+    feed_state record;
+BEGIN
+    PERFORM draft_mode.check_tenant(changes.tenant);
+    after_position := draft_mode.feed_position(after);
+    IF max_rows IS NULL OR max_rows NOT BETWEEN 0 AND 10000 THEN
+        RAISE EXCEPTION 'argument "max_rows" must be between 0 and 10000'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = '{"argument":"max_rows","minimum":0,"maximum":10000}',
+                  HINT = 'Read the feed in pages: pass the last cursor as after.';
+    END IF;
+    SELECT c.position, c.pruned_through INTO feed_state
+      FROM draft_mode.feed_counters AS c WHERE c.tenant = changes.tenant;
+    IF after_position > coalesce(feed_state.position, 0) THEN
+        RAISE EXCEPTION 'change feed cursor "%" is past the end of tenant "%"''s feed', after, changes.tenant
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = pg_catalog.jsonb_build_object('argument', 'after', 'reason', 'cursor_ahead',
+                               'end', draft_mode.feed_cursor(coalesce(feed_state.position, 0)))::text,
+                  HINT = 'Pass a cursor this tenant''s feed returned.';
+    END IF;
+    IF after IS NOT NULL AND after_position < feed_state.pruned_through THEN
+        RAISE EXCEPTION 'change feed cursor "%" is older than what retention kept', after
+            USING ERRCODE = 'DM401',
+                  DETAIL = pg_catalog.jsonb_build_object('reason', 'cursor_expired',
+                               'oldest_cursor', draft_mode.feed_cursor(feed_state.pruned_through),
+                               'end', draft_mode.feed_cursor(feed_state.position))::text,
+                  HINT = 'Changes after this cursor are gone: re-read the sections (get_section), then follow the feed from its current end (feed_end()).';
+    END IF;
+    RETURN QUERY
+        SELECT draft_mode.feed_cursor(f.position), f.section, f.version, h.kind, h.actor,
+               h.created_at, h.forward_patch
+          FROM draft_mode.feed AS f
+          JOIN draft_mode.history AS h
+            ON h.tenant = f.tenant AND h.section = f.section AND h.version = f.version
+         WHERE f.tenant = changes.tenant AND f.position > after_position
+         ORDER BY f.position
+         LIMIT max_rows;
+END
+$$;
+
+-- The cursor of the tenant's newest committed change: where a consumer that
+-- has just read every section starts.
+CREATE FUNCTION draft_mode.feed_end(tenant pg_catalog.text)
+RETURNS pg_catalog.text
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM draft_mode.check_tenant(feed_end.tenant);
+    RETURN draft_mode.feed_cursor(coalesce(
+        (SELECT c.position FROM draft_mode.feed_counters AS c WHERE c.tenant = feed_end.tenant), 0));
+END
+$$;
+
+-- Where consumer (a named worker of the tenant) is in the feed, NULL at
+-- the start. Locks the consumer's row for this transaction (a second worker
+-- of the same name waits): read changes() after it, do their work, and
+-- advance_consumer() in the same transaction.
+CREATE FUNCTION draft_mode.consumer_cursor(tenant pg_catalog.text, consumer pg_catalog.text)
+RETURNS pg_catalog.text
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    at int8;
+BEGIN
+    PERFORM draft_mode.check_tenant(consumer_cursor.tenant);
+    IF consumer IS NULL OR pg_catalog.octet_length(consumer) NOT BETWEEN 1 AND 200 THEN
+        RAISE EXCEPTION 'argument "consumer" must be 1 to 200 bytes long'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = '{"argument":"consumer","reason":"length","min_bytes":1,"max_bytes":200}',
+                  HINT = 'Name the worker, for example ''deployer''.';
+    END IF;
+    INSERT INTO draft_mode.feed_consumers AS c (tenant, consumer, position, updated_at)
+    VALUES (consumer_cursor.tenant, consumer_cursor.consumer, 0, pg_catalog.now())
+    ON CONFLICT ON CONSTRAINT feed_consumers_pkey DO NOTHING;
+    SELECT c.position INTO at FROM draft_mode.feed_consumers AS c
+     WHERE c.tenant = consumer_cursor.tenant AND c.consumer = consumer_cursor.consumer FOR UPDATE;
+    RETURN CASE WHEN at > 0 THEN draft_mode.feed_cursor(at) END;
+END
+$$;
+
+-- Records that consumer has done the work of every change up to cursor;
+-- 22023 if that would move it back.
+CREATE FUNCTION draft_mode.advance_consumer(tenant pg_catalog.text, consumer pg_catalog.text,
+                                            cursor pg_catalog.text)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    target int8;
+    at int8;
+BEGIN
+    PERFORM draft_mode.check_tenant(advance_consumer.tenant);
+    target := draft_mode.feed_position(cursor);
+    at := pg_catalog.substr(coalesce(draft_mode.consumer_cursor(advance_consumer.tenant,
+                                                                advance_consumer.consumer), 'c0'), 2)::int8;
+    IF target < at THEN
+        RAISE EXCEPTION 'consumer "%" is already past cursor "%"', consumer, cursor
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = pg_catalog.jsonb_build_object('argument', 'cursor', 'reason', 'cursor_behind',
+                                                         'consumer_cursor', draft_mode.feed_cursor(at))::text,
+                  HINT = 'Advance a consumer only to a cursor after its own.';
+    END IF;
+    UPDATE draft_mode.feed_consumers AS c SET position = target, updated_at = pg_catalog.now()
+     WHERE c.tenant = advance_consumer.tenant AND c.consumer = advance_consumer.consumer;
+END
+$$;
+
+ALTER TABLE draft_mode.feed ENABLE ROW LEVEL SECURITY;
+ALTER TABLE draft_mode.feed_counters ENABLE ROW LEVEL SECURITY;
+ALTER TABLE draft_mode.feed_consumers ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON draft_mode.feed
+    USING (tenant = (SELECT draft_mode.current_tenant()) OR (SELECT draft_mode.is_admin()));
+CREATE POLICY tenant_isolation ON draft_mode.feed_counters
+    USING (tenant = (SELECT draft_mode.current_tenant()) OR (SELECT draft_mode.is_admin()));
+CREATE POLICY tenant_isolation ON draft_mode.feed_consumers
+    USING (tenant = (SELECT draft_mode.current_tenant()) OR (SELECT draft_mode.is_admin()));
+
+------------------------------------------------------------------------------
 -- Privileges.
 ------------------------------------------------------------------------------
 
@@ -841,7 +1221,16 @@ GRANT EXECUTE ON FUNCTION
     draft_mode.current_tenant(), draft_mode.is_admin(), draft_mode.check_tenant(text),
     draft_mode.tenant_is_bound(), draft_mode.bound_tenants(), draft_mode.setting(text)
     TO PUBLIC;
+GRANT EXECUTE ON FUNCTION draft_mode.get_section(text, text, text), draft_mode.is_editor()
+    TO draft_mode_viewer;
 GRANT EXECUTE ON FUNCTION
+    draft_mode.create_draft(text, text, jsonb, text, interval, text),
+    draft_mode.draft_lifetime(interval, text),
+    draft_mode.changes(text, text, int4),
+    draft_mode.feed_end(text),
+    draft_mode.consumer_cursor(text, text),
+    draft_mode.advance_consumer(text, text, text),
+    draft_mode.feed_cursor(int8), draft_mode.feed_position(text),
     draft_mode.history(text, text, int4, int8),
     draft_mode.renew_lease(text, text, int8, interval),
     draft_mode.release_lease(text, text, int8)
@@ -855,7 +1244,13 @@ GRANT EXECUTE ON PROCEDURE draft_mode.expire_drafts(int4, interval, int8, jsonb)
 GRANT EXECUTE ON FUNCTION draft_mode.require_no_transaction_block(text),
     draft_mode.maintenance_failure(text, text, text, text, text) TO draft_mode_admin;
 GRANT SELECT ON draft_mode.tenant_bindings TO draft_mode_admin;
+GRANT SELECT, DELETE ON draft_mode.feed TO draft_mode_admin;
+GRANT SELECT, UPDATE ON draft_mode.feed_counters TO draft_mode_admin;
+GRANT SELECT ON draft_mode.feed_consumers TO draft_mode_admin;
 -- Maintenance deletes history; nobody but the store rewrites it.
 REVOKE UPDATE ON draft_mode.history FROM draft_mode_admin;
 
 SELECT pg_catalog.pg_extension_config_dump('draft_mode.tenant_bindings', '');
+SELECT pg_catalog.pg_extension_config_dump('draft_mode.feed', '');
+SELECT pg_catalog.pg_extension_config_dump('draft_mode.feed_counters', '');
+SELECT pg_catalog.pg_extension_config_dump('draft_mode.feed_consumers', '');

@@ -53,10 +53,6 @@ int snapshot_interval()
 {
     return snapshot_interval_setting;
 }
-bool notify_enabled()
-{
-    return notify_setting;
-}
 
 // Registers every draft_mode.* setting; called from _PG_init.
 void define_settings()

@@ -18,6 +18,5 @@ engine::Context engine_context();
 // Store settings.
 int undo_steps();        // draft_mode.undo_steps
 int snapshot_interval(); // draft_mode.snapshot_interval
-bool notify_enabled();   // draft_mode.notify
 
 } // namespace draft_mode::boundary

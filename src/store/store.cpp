@@ -86,22 +86,36 @@ Statement lock_statement = {
     {TEXTOID, TEXTOID},
     nullptr};
 
+// A new section: published ($5 false: $4 is published version 1) or a draft
+// only ($5 true: $4 is the draft, with its own lifetime $6).
 Statement create_statement = {
     "INSERT INTO draft_mode.sections (tenant, section, section_type, version,"
-    " published_content, published_version, published_at, created_at, updated_at, updated_by)"
-    " VALUES ($1, $2, $3, 1, $4, 1, pg_catalog.now(), pg_catalog.now(), pg_catalog.now(),"
-    " draft_mode.current_actor())"
+    " published_content, published_version, published_at, draft_content, draft_updated_at,"
+    " draft_ttl, created_at, updated_at, updated_by)"
+    " SELECT $1, $2, $3, 1, CASE WHEN NOT $5 THEN $4 END, CASE WHEN NOT $5 THEN 1 END,"
+    " CASE WHEN NOT $5 THEN pg_catalog.now() END, CASE WHEN $5 THEN $4 END,"
+    " CASE WHEN $5 THEN pg_catalog.now() END, $6, pg_catalog.now(), pg_catalog.now(),"
+    " draft_mode.current_actor()"
     " ON CONFLICT (tenant, section) DO NOTHING",
-    4,
-    {TEXTOID, TEXTOID, TEXTOID, JSONBOID},
+    6,
+    {TEXTOID, TEXTOID, TEXTOID, JSONBOID, BOOLOID, INTERVALOID},
     nullptr};
+
+// An abandoned section created again keeps its row and history: its type and
+// draft lifetime are the new ones.
+Statement revive_statement = {"UPDATE draft_mode.sections SET section_type = $3, draft_ttl = $4"
+                              " WHERE tenant = $1 AND section = $2",
+                              4,
+                              {TEXTOID, TEXTOID, TEXTOID, INTERVALOID},
+                              nullptr};
 
 // $4 NULL keeps the published content, $9 true the draft, as stored: the
 // row keeps their TOAST references instead of compressing them again.
 Statement update_statement = {
     "UPDATE draft_mode.sections SET version = $3,"
     " published_content = coalesce($4, published_content), published_version = $5,"
-    " published_at = CASE WHEN $5 = published_version THEN published_at ELSE pg_catalog.now() END,"
+    " published_at = CASE WHEN $5 IS NULL THEN NULL WHEN $5 = published_version THEN published_at"
+    " ELSE pg_catalog.now() END,"
     " draft_content = CASE WHEN $9 THEN draft_content ELSE $6 END,"
     " draft_updated_at = CASE WHEN $6 IS NULL THEN NULL ELSE pg_catalog.now() END,"
     " undo_versions = $7, redo_versions = $8, updated_at = pg_catalog.now(),"
@@ -174,16 +188,6 @@ Statement claim_statement = {"SELECT draft_mode.claim_idempotency_key($1, $2, $3
                              {TEXTOID, TEXTOID, TEXTOID, TEXTOID},
                              nullptr};
 
-// The payload carries the forward patch when it fits in NOTIFY's 8000 bytes.
-Statement notify_statement = {
-    "SELECT pg_catalog.pg_notify('draft_mode', CASE WHEN pg_catalog.octet_length(m::text) <= 7900"
-    " THEN m::text ELSE (m - 'patch' || '{\"patch_omitted\": true}')::text END)"
-    " FROM (SELECT pg_catalog.jsonb_build_object('tenant', $1, 'section', $2, 'version', $3,"
-    " 'kind', $4, 'patch', $5) AS m) AS message",
-    5,
-    {TEXTOID, TEXTOID, INT8OID, TEXTOID, JSONBOID},
-    nullptr};
-
 Statement history_row_statement = {"SELECT forward_patch, inverse_patch FROM draft_mode.history"
                                    " WHERE tenant = $1 AND section = $2 AND version = $3",
                                    3,
@@ -228,9 +232,9 @@ struct Section {
     text *tenant;
     text *name;
     int64 version;
-    Datum published_datum; // as stored: perhaps compressed or out of line
-    int64 published_version;
-    Jsonb *draft; // null when there is no draft
+    Datum published_datum;   // as stored: perhaps compressed or out of line
+    int64 published_version; // 0: never published (a draft-first section)
+    Jsonb *draft;            // null when there is no draft
     text *section_type;
     ArrayType *undo_versions;
     ArrayType *redo_versions;
@@ -241,8 +245,17 @@ struct Section {
     TimestampTz lease_expires_at;
     Interval *lease_ttl;
 
-    // The published content, decompressed (again) by each call.
-    Jsonb *published() const { return DatumGetJsonbP(published_datum); }
+    bool has_published() const { return published_version != 0; }
+    // Neither published nor a draft: a draft-first section whose draft was
+    // discarded or expired. Reads and edits do not see it; creating it again
+    // or restoring a version brings it back, with its history.
+    bool abandoned() const { return draft == nullptr && !has_published(); }
+    // The published content (null: never published), decompressed (again)
+    // by each call.
+    Jsonb *published() const
+    {
+        return has_published() ? DatumGetJsonbP(published_datum) : nullptr;
+    }
     Jsonb *working() const { return draft != nullptr ? draft : published(); }
 };
 
@@ -262,7 +275,7 @@ struct Outcome {
     const char *kind;
     bool changed;
     bool has_draft;
-    int64 published_version;
+    int64 published_version; // 0: never published
     bool rebased;
 };
 
@@ -281,8 +294,9 @@ Datum column(int number, bool *is_null)
     pg_unreachable();
 }
 
-// Locks the section row for this transaction and reads it.
-Section lock_section(text *tenant, text *name)
+// Locks the section row for this transaction and reads it. An abandoned
+// section does not exist for the caller unless abandoned_ok.
+Section lock_section(text *tenant, text *name, bool abandoned_ok = false)
 {
     Datum values[2] = {PointerGetDatum(tenant), PointerGetDatum(name)};
     execute(lock_statement, values, "  ");
@@ -294,7 +308,8 @@ Section lock_section(text *tenant, text *name)
     section.name = name;
     section.version = DatumGetInt64(column(1, &is_null));
     section.published_datum = column(2, &is_null);
-    section.published_version = DatumGetInt64(column(3, &is_null));
+    Datum published_version = column(3, &is_null);
+    section.published_version = is_null ? 0 : DatumGetInt64(published_version);
     Datum draft = column(4, &is_null);
     section.draft = is_null ? nullptr : DatumGetJsonbP(draft);
     Datum type = column(5, &is_null);
@@ -310,6 +325,8 @@ Section lock_section(text *tenant, text *name)
         section.lease_expires_at = DatumGetTimestampTz(column(11, &is_null));
         section.lease_ttl = DatumGetIntervalP(column(12, &is_null));
     }
+    if (section.abandoned() && !abandoned_ok)
+        raise_not_found(tenant, name);
     return section;
 }
 
@@ -443,24 +460,35 @@ struct NewState {
     Jsonb *forward;
     Jsonb *inverse;
     Jsonb *published;
-    int64 published_version; // 0: the new version
+    int64 published_version; // 0: the new version; -1: never published
     bool keep_draft;         // false: no draft afterwards
     ArrayType *undo_versions;
     ArrayType *redo_versions;
     Jsonb *detail = nullptr; // history's detail, if any
+    bool snapshot = false;   // history keeps a snapshot even off the interval
 };
+
+constexpr int64 never_published = -1;
+
+// The published version a change that does not publish keeps.
+int64 kept_published_version(const Section &section)
+{
+    return section.has_published() ? section.published_version : never_published;
+}
 
 // Writes a change: section row, history row, notification.
 Outcome commit_change(const Section &section, const NewState &state)
 {
     int64 version = section.version + 1;
     int64 published_version = state.published_version == 0 ? version : state.published_version;
+    bool has_published = published_version != never_published;
     // A draft identical to the published content is no draft at all. The
     // stored published content is decompressed only if its size matches.
     bool has_draft = state.keep_draft;
     if (has_draft && state.published != nullptr)
         has_draft = !same_jsonb(state.content, state.published);
-    else if (has_draft && toast_raw_datum_size(section.published_datum) == VARSIZE(state.content))
+    else if (has_draft && section.has_published() &&
+             toast_raw_datum_size(section.published_datum) == VARSIZE(state.content))
         has_draft = !same_jsonb(state.content, section.published());
     bool keep_stored_draft = has_draft && state.content == section.draft;
 
@@ -476,11 +504,13 @@ Outcome commit_change(const Section &section, const NewState &state)
     char row_nulls[10] = "         ";
     if (state.published == nullptr)
         row_nulls[3] = 'n';
+    if (!has_published)
+        row_nulls[4] = 'n';
     if (!has_draft)
         row_nulls[5] = 'n';
     execute(update_statement, row, row_nulls);
 
-    bool snapshot = version % boundary::snapshot_interval() == 0;
+    bool snapshot = state.snapshot || version % boundary::snapshot_interval() == 0;
     Datum history[8] = {PointerGetDatum(section.tenant), PointerGetDatum(section.name),
                         Int64GetDatum(version),          CStringGetTextDatum(state.kind),
                         PointerGetDatum(state.forward),  PointerGetDatum(state.inverse),
@@ -491,14 +521,8 @@ Outcome commit_change(const Section &section, const NewState &state)
     if (state.detail == nullptr)
         history_nulls[7] = 'n';
     execute(history_statement, history, history_nulls);
-
-    if (boundary::notify_enabled()) {
-        Datum message[5] = {PointerGetDatum(section.tenant), PointerGetDatum(section.name),
-                            Int64GetDatum(version), CStringGetTextDatum(state.kind),
-                            PointerGetDatum(state.forward)};
-        execute(notify_statement, message, "     ");
-    }
-    return Outcome{version, state.kind, true, has_draft, published_version, false};
+    return Outcome{version, state.kind, true, has_draft, has_published ? published_version : 0,
+                   false};
 }
 
 // The outcome of an operation that changed nothing.
@@ -519,15 +543,15 @@ Outcome commit_edit(const Section &section, const char *kind, const EditResult &
                     ArrayType *undo_versions, ArrayType *redo_versions, Jsonb *detail = nullptr)
 {
     NewState state = {
-        kind, edit.content,  edit.forward,  edit.inverse, nullptr, section.published_version,
+        kind, edit.content,  edit.forward,  edit.inverse, nullptr, kept_published_version(section),
         true, undo_versions, redo_versions, detail};
     return commit_change(section, state);
 }
 
 // Locks the section and checks what a write presents: lease, then version.
-Section lock_for_write(text *tenant, text *name, const Claim &claim)
+Section lock_for_write(text *tenant, text *name, const Claim &claim, bool abandoned_ok = false)
 {
-    Section section = lock_section(tenant, name);
+    Section section = lock_section(tenant, name, abandoned_ok);
     check_lease(section, claim);
     check_version(section, claim.has_expected, claim.expected);
     return section;
@@ -759,7 +783,7 @@ Datum outcome_datum(FunctionCallInfo fcinfo, text *tenant, text *name, const Out
                        BoolGetDatum(outcome.has_draft),
                        Int64GetDatum(outcome.published_version),
                        BoolGetDatum(outcome.rebased)};
-    bool nulls[8] = {false, false, false, false, false, false, false, false};
+    bool nulls[8] = {false, false, false, false, false, false, outcome.published_version == 0, false};
     Datum result = HeapTupleGetDatum(heap_form_tuple(descriptor, values, nulls));
     MemoryContextSwitchTo(previous);
     return result;
@@ -1016,6 +1040,16 @@ Datum drop_draft(FunctionCallInfo fcinfo, const char *kind, bool maintenance)
         }
         if (section.draft == nullptr)
             return unchanged(section, kind);
+        if (!section.has_published()) {
+            // A draft-first section that was never published is abandoned:
+            // history keeps its last draft (the working content of this
+            // version), from which restore brings it back.
+            Jsonb *empty = empty_patch();
+            NewState state = {kind,  section.draft,          empty,
+                              empty, nullptr,                never_published,
+                              false, make_array(nullptr, 0), make_array(nullptr, 0)};
+            return commit_change(section, state);
+        }
         Jsonb *published = section.published();
         EditResult edit = compute_edit(section.draft, published, EditKind::Replace);
         NewState state = {kind,
@@ -1140,6 +1174,102 @@ bool release(const Section &section, int64 token)
     return section.lease_active;
 }
 
+// A draft's own lifetime (create_draft's ttl): at least a second.
+Interval *checked_draft_ttl(Interval *ttl)
+{
+    double microseconds = static_cast<double>(ttl->time) +
+                          static_cast<double>(ttl->day) * USECS_PER_DAY +
+                          static_cast<double>(ttl->month) * DAYS_PER_MONTH * USECS_PER_DAY;
+    if (microseconds < USECS_PER_SEC)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("draft ttl must be at least 1 second"),
+                        errdetail_internal("{\"argument\":\"ttl\",\"minimum\":\"00:00:01\"}"),
+                        errhint("Pass how long the draft may sit unedited, for example "
+                                "'24 hours'; NULL leaves it to the type's and the global "
+                                "lifetime.")));
+    return ttl;
+}
+
+// [{"op": "replace", "path": "", "value": content}]
+Jsonb *replace_root(Jsonb *content)
+{
+    static Statement statement = {
+        "SELECT pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object("
+        "'op', 'replace', 'path', '', 'value', $1))",
+        1,
+        {JSONBOID},
+        nullptr};
+    Datum values[1] = {PointerGetDatum(content)};
+    execute(statement, values, " ", true);
+    bool is_null;
+    return DatumGetJsonbP(column(1, &is_null));
+}
+
+// The body of create_section (tenant, section, content, section_type,
+// idempotency_key: published at once, so validated first) and create_draft
+// (tenant, section, content, section_type, ttl, idempotency_key: a draft
+// only, validated at its first publish). An abandoned section of that name
+// is created again: a new version of kind create, whose forward patch
+// replaces everything, and whose history goes on.
+Datum create_entry(FunctionCallInfo fcinfo, bool draft_only)
+{
+    check_arguments(fcinfo, draft_only ? 6 : 5);
+    require(fcinfo, 2, "content");
+    Interval *ttl = draft_only && !PG_ARGISNULL(4) ? checked_draft_ttl(PG_GETARG_INTERVAL_P(4))
+                                                   : nullptr;
+    const char *operation = draft_only ? "create_draft" : "create_section";
+    return run_operation(fcinfo, operation, draft_only ? 5 : 4, [&](text *tenant, text *name) {
+        Jsonb *content = PG_GETARG_JSONB_P(2);
+        text *type = PG_ARGISNULL(3) ? nullptr : PG_GETARG_TEXT_PP(3);
+        if (!draft_only) {
+            Section created = {};
+            created.name = name;
+            created.section_type = type;
+            validate_or_raise(created, content);
+        }
+        Datum values[6] = {PointerGetDatum(tenant), PointerGetDatum(name), PointerGetDatum(type),
+                           PointerGetDatum(content), BoolGetDatum(draft_only),
+                           PointerGetDatum(ttl)};
+        char nulls[7] = "      ";
+        nulls[2] = type == nullptr ? 'n' : ' ';
+        nulls[5] = ttl == nullptr ? 'n' : ' ';
+        execute(create_statement, values, nulls);
+        if (SPI_processed == 1) {
+            Jsonb *empty = empty_patch();
+            Datum history[8] = {PointerGetDatum(tenant),        PointerGetDatum(name),
+                                Int64GetDatum(1),               CStringGetTextDatum("create"),
+                                PointerGetDatum(empty),         PointerGetDatum(empty),
+                                PointerGetDatum(content),       0};
+            execute(history_statement, history, "       n");
+            return Outcome{1, "create", true, draft_only, draft_only ? 0 : 1, false};
+        }
+        Section section = lock_section(tenant, name, true);
+        if (!section.abandoned())
+            ereport(ERROR, (errcode(sqlstate_section_exists),
+                            errmsg("section \"%s\" of tenant \"%s\" already exists",
+                                   text_to_cstring(name), text_to_cstring(tenant)),
+                            errdetail_internal("{\"reason\":\"section_exists\"}"),
+                            errhint("Edit it with save_draft, patch_draft or merge_draft.")));
+        Datum revived[4] = {PointerGetDatum(tenant), PointerGetDatum(name), PointerGetDatum(type),
+                            PointerGetDatum(ttl)};
+        char revived_nulls[5] = "    ";
+        revived_nulls[2] = nulls[2];
+        revived_nulls[3] = nulls[5];
+        execute(revive_statement, revived, revived_nulls);
+        NewState state = {"create",
+                          content,
+                          replace_root(content),
+                          empty_patch(),
+                          draft_only ? nullptr : content,
+                          draft_only ? never_published : 0,
+                          draft_only,
+                          make_array(nullptr, 0),
+                          make_array(nullptr, 0)};
+        state.snapshot = true;
+        return commit_change(section, state);
+    });
+}
+
 } // namespace
 
 } // namespace draft_mode::store
@@ -1149,6 +1279,7 @@ using namespace draft_mode::store;
 extern "C" {
 
 PG_FUNCTION_INFO_V1(draft_mode_create_section);
+PG_FUNCTION_INFO_V1(draft_mode_create_draft);
 PG_FUNCTION_INFO_V1(draft_mode_save_draft);
 PG_FUNCTION_INFO_V1(draft_mode_patch_draft);
 PG_FUNCTION_INFO_V1(draft_mode_merge_draft);
@@ -1170,40 +1301,14 @@ PG_FUNCTION_INFO_V1(draft_mode_release_section_lease);
 // version 1, published.
 Datum draft_mode_create_section(PG_FUNCTION_ARGS)
 {
-    check_arguments(fcinfo, 5);
-    require(fcinfo, 2, "content");
-    return run_operation(fcinfo, "create_section", 4, [&](text *tenant, text *name) {
-        Jsonb *content = PG_GETARG_JSONB_P(2);
-        // Created content is published at once, so it must be valid.
-        Section created = {};
-        created.name = name;
-        created.section_type = PG_ARGISNULL(3) ? nullptr : PG_GETARG_TEXT_PP(3);
-        validate_or_raise(created, content);
-        Datum values[4] = {PointerGetDatum(tenant), PointerGetDatum(name),
-                           PG_ARGISNULL(3) ? 0 : PG_GETARG_DATUM(3), PointerGetDatum(content)};
-        execute(create_statement, values, PG_ARGISNULL(3) ? "  n " : "    ");
-        if (SPI_processed == 0)
-            ereport(ERROR, (errcode(sqlstate_section_exists),
-                            errmsg("section \"%s\" of tenant \"%s\" already exists",
-                                   text_to_cstring(name), text_to_cstring(tenant)),
-                            errdetail_internal("{\"reason\":\"section_exists\"}"),
-                            errhint("Edit it with save_draft, patch_draft or merge_draft.")));
-        Datum history[8] = {PointerGetDatum(tenant),
-                            PointerGetDatum(name),
-                            Int64GetDatum(1),
-                            CStringGetTextDatum("create"),
-                            PointerGetDatum(empty_patch()),
-                            PointerGetDatum(empty_patch()),
-                            PointerGetDatum(content),
-                            0};
-        execute(history_statement, history, "       n");
-        if (draft_mode::boundary::notify_enabled()) {
-            Datum message[5] = {PointerGetDatum(tenant), PointerGetDatum(name), Int64GetDatum(1),
-                                CStringGetTextDatum("create"), PointerGetDatum(empty_patch())};
-            execute(notify_statement, message, "     ");
-        }
-        return Outcome{1, "create", true, false, 1, false};
-    });
+    return create_entry(fcinfo, false);
+}
+
+// create_draft(tenant, section, content, section_type, ttl,
+// idempotency_key): version 1, a draft only.
+Datum draft_mode_create_draft(PG_FUNCTION_ARGS)
+{
+    return create_entry(fcinfo, true);
 }
 
 // save_draft(tenant, section, content, expected_version, lease_token,
@@ -1269,9 +1374,14 @@ Datum draft_mode_restore(PG_FUNCTION_ARGS)
     require_expected_version(fcinfo, 3);
     Claim claim = claim_from(fcinfo, 3, 4);
     return run_operation(fcinfo, "restore", 5, [&](text *tenant, text *name) {
-        Section section = lock_for_write(tenant, name, claim);
+        Section section = lock_for_write(tenant, name, claim, true);
         Jsonb *old = content_at_version(tenant, name, section.version, PG_GETARG_INT64(2));
-        EditResult edit = compute_edit(section.working(), old, EditKind::Replace);
+        // An abandoned section's working content is its last draft, as
+        // history rebuilds it.
+        Jsonb *current = section.abandoned()
+                             ? content_at_version(tenant, name, section.version, section.version)
+                             : section.working();
+        EditResult edit = compute_edit(current, old, EditKind::Replace);
         if (!edit.changed)
             return unchanged(section, "restore");
         return commit_edit(section, "restore", edit,
@@ -1362,7 +1472,7 @@ Datum draft_mode_take_over(PG_FUNCTION_ARGS)
                 empty,
                 empty,
                 nullptr,
-                section.published_version,
+                kept_published_version(section),
                 section.draft != nullptr,
                 section.undo_versions,
                 section.redo_versions,
