@@ -1182,6 +1182,13 @@ BEGIN
     target := draft_mode.feed_position(cursor);
     at := pg_catalog.substr(coalesce(draft_mode.consumer_cursor(advance_consumer.tenant,
                                                                 advance_consumer.consumer), 'c0'), 2)::int8;
+    IF target > coalesce((SELECT c.position FROM draft_mode.feed_counters AS c
+                           WHERE c.tenant = advance_consumer.tenant), 0) THEN
+        RAISE EXCEPTION 'change feed cursor "%" is past the end of tenant "%"''s feed', cursor, tenant
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = '{"argument":"cursor","reason":"cursor_ahead"}',
+                  HINT = 'Advance a consumer to the last cursor changes() returned.';
+    END IF;
     IF target < at THEN
         RAISE EXCEPTION 'consumer "%" is already past cursor "%"', consumer, cursor
             USING ERRCODE = 'invalid_parameter_value',

@@ -1382,8 +1382,14 @@ Datum draft_mode_restore(PG_FUNCTION_ARGS)
                              ? content_at_version(tenant, name, section.version, section.version)
                              : section.working();
         EditResult edit = compute_edit(current, old, EditKind::Replace);
-        if (!edit.changed)
-            return unchanged(section, "restore");
+        if (!edit.changed) {
+            if (!section.abandoned())
+                return unchanged(section, "restore");
+            // Restoring the last draft of an abandoned section brings it back.
+            edit.content = old;
+            edit.forward = empty_patch();
+            edit.inverse = edit.forward;
+        }
         return commit_edit(section, "restore", edit,
                            push_version(section.undo_versions, section.version + 1),
                            make_array(nullptr, 0));

@@ -51,6 +51,7 @@ SELECT draft_mode.advance_consumer('cf', 'deployer', 'c6');
 ROLLBACK;
 SELECT draft_mode.consumer_cursor('cf', 'deployer') AS after_rollback;
 SELECT draft_mode.advance_consumer('cf', 'deployer', 'c2');
+SELECT draft_mode.advance_consumer('cf', 'deployer', 'c99');
 SELECT draft_mode.consumer_cursor('cf', repeat('w', 201));
 
 -- Retention: pruning history removes the feed positions of what it
