@@ -190,14 +190,15 @@ DECLARE
 BEGIN
     SELECT p.proowner INTO owner FROM pg_catalog.pg_proc AS p
      WHERE p.oid = validator AND p.pronargs = 1 AND p.proargtypes[0] = 'pg_catalog.jsonb'::pg_catalog.regtype
-       AND p.prorettype = 'pg_catalog.text[]'::pg_catalog.regtype AND p.prokind = 'f'
+       AND p.prorettype IN ('pg_catalog.text[]'::pg_catalog.regtype, 'pg_catalog.jsonb'::pg_catalog.regtype)
+       AND p.prokind = 'f'
        AND NOT p.proretset;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'function % is not a validator', validator
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = pg_catalog.jsonb_build_object('validator', validator::text,
                                                          'reason', 'wrong_signature')::text,
-                  HINT = 'A validator takes (content jsonb) and returns text[].';
+                  HINT = 'A validator takes (content jsonb) and returns text[] (errors) or jsonb ({"errors": [...], "warnings": [...]}).';
     END IF;
     IF NOT pg_catalog.pg_has_role(draft_mode.caller(), owner, 'USAGE') THEN
         RAISE EXCEPTION 'permission denied to register function % as a validator', validator
@@ -213,10 +214,87 @@ BEGIN
 END
 $$;
 
--- validation_errors runs as the extension's owner so that it may call
--- call_validator, which nobody else may call: it would run any function
--- with a validator's signature as that function's owner.
-ALTER FUNCTION draft_mode.validation_errors(text, jsonb) SECURITY DEFINER;
+-- Validators may also return jsonb, {"errors": [...], "warnings": [...]}:
+-- warnings never block a publish, which reports them (change.warnings).
+CREATE FUNCTION draft_mode.call_validator_jsonb(validator pg_catalog.regprocedure,
+                                                content pg_catalog.jsonb)
+RETURNS pg_catalog.jsonb
+AS 'MODULE_PATHNAME', 'draft_mode_call_validator_jsonb'
+LANGUAGE C STABLE STRICT;
+
+-- The section type's validator's verdict on content, as {"errors": [...],
+-- "warnings": [...]} (both empty without a validator). It runs as the
+-- extension's owner so that it may call call_validator(_jsonb), which
+-- nobody else may call: they would run any function with a validator's
+-- signature as that function's owner.
+CREATE FUNCTION draft_mode.validation_result(section_type pg_catalog.text,
+                                             content pg_catalog.jsonb)
+RETURNS pg_catalog.jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    validator regprocedure;
+    returns_jsonb bool;
+    raw jsonb;
+BEGIN
+    SELECT v.validator, p.prorettype = 'pg_catalog.jsonb'::pg_catalog.regtype
+      INTO validator, returns_jsonb
+      FROM draft_mode.validators AS v LEFT JOIN pg_catalog.pg_proc AS p ON p.oid = v.validator
+     WHERE v.section_type = validation_result.section_type;
+    IF validator IS NULL THEN
+        RETURN '{"errors": [], "warnings": []}';
+    END IF;
+    IF returns_jsonb THEN
+        raw := draft_mode.call_validator_jsonb(validator, content);
+    ELSE
+        raw := pg_catalog.jsonb_build_object('errors',
+                   pg_catalog.to_jsonb(draft_mode.call_validator(validator, content)));
+    END IF;
+    raw := coalesce(raw, '{}');
+    IF pg_catalog.jsonb_typeof(raw) <> 'object'
+       OR pg_catalog.jsonb_typeof(coalesce(raw -> 'errors', '[]')) NOT IN ('array', 'null')
+       OR pg_catalog.jsonb_typeof(coalesce(raw -> 'warnings', '[]')) NOT IN ('array', 'null') THEN
+        RAISE EXCEPTION 'validator % of section type "%" returned an unusable result', validator, section_type
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = pg_catalog.jsonb_build_object('validator', validator::text,
+                                                         'reason', 'bad_validator_result')::text,
+                  HINT = 'A jsonb validator returns {"errors": [...], "warnings": [...]}, each a list of messages.';
+    END IF;
+    RETURN pg_catalog.jsonb_build_object(
+        'errors', coalesce(pg_catalog.jsonb_strip_nulls(raw) -> 'errors', '[]'),
+        'warnings', coalesce(pg_catalog.jsonb_strip_nulls(raw) -> 'warnings', '[]'));
+END
+$$;
+
+-- The errors the section type's validator reports for content ('{}' when
+-- the type has no validator).
+CREATE OR REPLACE FUNCTION draft_mode.validation_errors(section_type pg_catalog.text,
+                                                        content pg_catalog.jsonb)
+RETURNS pg_catalog.text[]
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT ARRAY(SELECT pg_catalog.jsonb_array_elements_text(
+                            draft_mode.validation_result(section_type, content) -> 'errors'))
+$$;
+
+-- The validator's errors and warnings for the section's working content.
+DROP FUNCTION draft_mode.validate(text, text);
+CREATE FUNCTION draft_mode.validate(tenant pg_catalog.text, section pg_catalog.text,
+                                    OUT errors pg_catalog.text[], OUT warnings pg_catalog.text[])
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT ARRAY(SELECT pg_catalog.jsonb_array_elements_text(r -> 'errors')),
+           ARRAY(SELECT pg_catalog.jsonb_array_elements_text(r -> 'warnings'))
+      FROM draft_mode.get_section(tenant, section) AS g,
+           draft_mode.validation_result(g.section_type, g.content) AS r
+$$;
+
+-- warnings: what the validator warned of when a create or publish went live.
+ALTER TYPE draft_mode.change ADD ATTRIBUTE warnings pg_catalog.text[];
+
 REVOKE EXECUTE ON FUNCTION draft_mode.call_validator(regprocedure, jsonb) FROM draft_mode_editor;
 
 ------------------------------------------------------------------------------
@@ -1230,6 +1308,8 @@ GRANT EXECUTE ON FUNCTION
     TO PUBLIC;
 GRANT EXECUTE ON FUNCTION draft_mode.get_section(text, text, text), draft_mode.is_editor()
     TO draft_mode_viewer;
+GRANT EXECUTE ON FUNCTION draft_mode.validate(text, text),
+    draft_mode.validation_result(text, jsonb) TO draft_mode_editor;
 GRANT EXECUTE ON FUNCTION
     draft_mode.create_draft(text, text, jsonb, text, interval, text),
     draft_mode.draft_lifetime(interval, text),

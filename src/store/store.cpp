@@ -209,10 +209,13 @@ Statement patches_statement = {
     {TEXTOID, TEXTOID, INT8OID, INT8OID},
     nullptr};
 
-// The validator's errors as a jsonb array, or NULL when there are none.
+// The validator's errors as a jsonb array and its warnings as text[], each
+// NULL when there are none.
 Statement validation_statement = {
-    "SELECT CASE WHEN pg_catalog.cardinality(errors) > 0 THEN pg_catalog.to_jsonb(errors) END"
-    " FROM draft_mode.validation_errors($1, $2) AS errors",
+    "SELECT CASE WHEN pg_catalog.jsonb_array_length(r -> 'errors') > 0 THEN r -> 'errors' END,"
+    " CASE WHEN pg_catalog.jsonb_array_length(r -> 'warnings') > 0"
+    " THEN ARRAY(SELECT pg_catalog.jsonb_array_elements_text(r -> 'warnings')) END"
+    " FROM draft_mode.validation_result($1, $2) AS r",
     2,
     {TEXTOID, JSONBOID},
     nullptr};
@@ -277,6 +280,7 @@ struct Outcome {
     bool has_draft;
     int64 published_version; // 0: never published
     bool rebased;
+    Datum warnings = 0; // text[] the validator warned of when it went live, or 0
 };
 
 Datum column(int number, bool *is_null)
@@ -717,17 +721,21 @@ Jsonb *content_at_version(text *tenant, text *name, int64 current_version, int64
     return apply_patches(snapshot, patches, count);
 }
 
-// Raises DM103 when the section type's validator reports errors for content.
-void validate_or_raise(const Section &section, Jsonb *content)
+// Raises DM103 when the section type's validator reports errors for content;
+// returns its warnings (text[], valid until SPI_finish), or 0 when none.
+Datum validate_or_raise(const Section &section, Jsonb *content)
 {
     if (section.section_type == nullptr)
-        return;
+        return 0;
     Datum values[2] = {PointerGetDatum(section.section_type), PointerGetDatum(content)};
     execute(validation_statement, values, "  ", true);
     bool is_null;
+    Datum warnings = column(2, &is_null);
+    if (is_null)
+        warnings = 0;
     Datum errors = column(1, &is_null);
     if (is_null)
-        return;
+        return warnings;
     StringInfoData detail;
     initStringInfo(&detail);
     appendStringInfoString(&detail, "{\"section\":");
@@ -741,6 +749,7 @@ void validate_or_raise(const Section &section, Jsonb *content)
              errmsg("section \"%s\" is not valid: publish refused", text_to_cstring(section.name)),
              errdetail_internal("%s", detail.data),
              errhint("Fix every error listed in \"errors\" and publish again.")));
+    pg_unreachable();
 }
 
 // Raises 55000: this database's draft_mode SQL definitions are older than
@@ -772,18 +781,20 @@ Datum outcome_datum(FunctionCallInfo fcinfo, text *tenant, text *name, const Out
     TupleDesc descriptor;
     if (get_call_result_type(fcinfo, nullptr, &descriptor) != TYPEFUNC_COMPOSITE)
         elog(ERROR, "draft_mode: function must return draft_mode.change");
-    if (descriptor->natts != 8)
+    if (descriptor->natts != 9)
         raise_outdated();
     descriptor = BlessTupleDesc(descriptor);
-    Datum values[8] = {PointerGetDatum(tenant),
+    Datum values[9] = {PointerGetDatum(tenant),
                        PointerGetDatum(name),
                        Int64GetDatum(outcome.version),
                        CStringGetTextDatum(outcome.kind),
                        BoolGetDatum(outcome.changed),
                        BoolGetDatum(outcome.has_draft),
                        Int64GetDatum(outcome.published_version),
-                       BoolGetDatum(outcome.rebased)};
-    bool nulls[8] = {false, false, false, false, false, false, outcome.published_version == 0, false};
+                       BoolGetDatum(outcome.rebased),
+                       outcome.warnings};
+    bool nulls[9] = {false, false, false, false, false, false, outcome.published_version == 0,
+                     false, outcome.warnings == 0};
     Datum result = HeapTupleGetDatum(heap_form_tuple(descriptor, values, nulls));
     MemoryContextSwitchTo(previous);
     return result;
@@ -1024,7 +1035,7 @@ Datum drop_draft(FunctionCallInfo fcinfo, const char *kind, bool maintenance)
     check_arguments(fcinfo, maintenance ? 3 : 5);
     // expire_draft kept its arguments: its result type tells the version.
     TupleDesc result;
-    if (get_call_result_type(fcinfo, nullptr, &result) != TYPEFUNC_COMPOSITE || result->natts != 8)
+    if (get_call_result_type(fcinfo, nullptr, &result) != TYPEFUNC_COMPOSITE || result->natts != 9)
         raise_outdated();
     Claim claim = claim_from(fcinfo, 2, maintenance ? -1 : 3);
     return run_operation(fcinfo, kind, maintenance ? -1 : 4, [&](text *tenant, text *name) {
@@ -1221,11 +1232,12 @@ Datum create_entry(FunctionCallInfo fcinfo, bool draft_only)
     return run_operation(fcinfo, operation, draft_only ? 5 : 4, [&](text *tenant, text *name) {
         Jsonb *content = PG_GETARG_JSONB_P(2);
         text *type = PG_ARGISNULL(3) ? nullptr : PG_GETARG_TEXT_PP(3);
+        Datum warnings = 0;
         if (!draft_only) {
             Section created = {};
             created.name = name;
             created.section_type = type;
-            validate_or_raise(created, content);
+            warnings = validate_or_raise(created, content);
         }
         Datum values[6] = {PointerGetDatum(tenant), PointerGetDatum(name), PointerGetDatum(type),
                            PointerGetDatum(content), BoolGetDatum(draft_only),
@@ -1241,7 +1253,7 @@ Datum create_entry(FunctionCallInfo fcinfo, bool draft_only)
                                 PointerGetDatum(empty),         PointerGetDatum(empty),
                                 PointerGetDatum(content),       0};
             execute(history_statement, history, "       n");
-            return Outcome{1, "create", true, draft_only, draft_only ? 0 : 1, false};
+            return Outcome{1, "create", true, draft_only, draft_only ? 0 : 1, false, warnings};
         }
         Section section = lock_section(tenant, name, true);
         if (!section.abandoned())
@@ -1266,7 +1278,9 @@ Datum create_entry(FunctionCallInfo fcinfo, bool draft_only)
                           make_array(nullptr, 0),
                           make_array(nullptr, 0)};
         state.snapshot = true;
-        return commit_change(section, state);
+        Outcome outcome = commit_change(section, state);
+        outcome.warnings = warnings;
+        return outcome;
     });
 }
 
@@ -1342,12 +1356,14 @@ Datum draft_mode_publish(PG_FUNCTION_ARGS)
         Section section = lock_for_write(tenant, name, claim);
         if (section.draft == nullptr)
             return unchanged(section, "publish");
-        validate_or_raise(section, section.draft);
+        Datum warnings = validate_or_raise(section, section.draft);
         Jsonb *empty = empty_patch();
         NewState state = {"publish", section.draft,         empty,
                           empty,     section.draft,         0,
                           false,     section.undo_versions, section.redo_versions};
-        return commit_change(section, state);
+        Outcome outcome = commit_change(section, state);
+        outcome.warnings = warnings;
+        return outcome;
     });
 }
 

@@ -15,9 +15,9 @@ extern "C" {
 namespace {
 
 // Raises unless validator exists and is a plain function (content jsonb)
-// returning text[] (calling anything else through fmgr could crash); returns
-// its owner.
-Oid check_validator(Oid validator)
+// returning result_type (text[] or jsonb; calling anything else through
+// fmgr could crash); returns its owner.
+Oid check_validator(Oid validator, Oid result_type)
 {
     HeapTuple tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(validator));
     if (!HeapTupleIsValid(tuple))
@@ -31,7 +31,7 @@ Oid check_validator(Oid validator)
     auto *procedure = reinterpret_cast<Form_pg_proc>(GETSTRUCT(tuple));
     bool valid = procedure->prokind == PROKIND_FUNCTION && !procedure->proretset &&
                  procedure->pronargs == 1 && procedure->proargtypes.values[0] == JSONBOID &&
-                 procedure->prorettype == TEXTARRAYOID;
+                 procedure->prorettype == result_type;
     Oid owner = procedure->proowner;
     ReleaseSysCache(tuple);
     if (!valid)
@@ -39,18 +39,13 @@ Oid check_validator(Oid validator)
                 (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                  errmsg("function %s is not a validator", format_procedure(validator)),
                  errdetail_internal("{\"validator\":%u,\"reason\":\"wrong_signature\"}", validator),
-                 errhint("A validator takes (content jsonb) and returns text[].")));
+                 errhint("A validator takes (content jsonb) and returns text[] (errors) or jsonb "
+                         "({\"errors\": [...], \"warnings\": [...]}).")));
     return owner;
 }
 
-} // namespace
-
-extern "C" {
-
-PG_FUNCTION_INFO_V1(draft_mode_call_validator);
-
-// call_validator(validator regprocedure, content jsonb) returns text[]:
-// the validator's result (NULL stays NULL). Only validation_errors calls it.
+// Calls validator (whose result type is result_type) on content and
+// returns its result (NULL stays NULL).
 //
 // The validator runs as its owner (a role whose privileges the administrator
 // who registered it has), never as the caller nor as the extension's owner,
@@ -58,10 +53,10 @@ PG_FUNCTION_INFO_V1(draft_mode_call_validator);
 // and in a GUC nest level of its own that is undone when it returns: a
 // validator's set_config('search_path', ..., false) must not outlive it and
 // steer the statements of the SECURITY DEFINER store function that called it.
-Datum draft_mode_call_validator(PG_FUNCTION_ARGS)
+Datum call_validator(FunctionCallInfo fcinfo, Oid result_type)
 {
     Oid validator = PG_GETARG_OID(0);
-    Oid owner = check_validator(validator);
+    Oid owner = check_validator(validator, result_type);
     FmgrInfo function;
     fmgr_info(validator, &function);
     LOCAL_FCINFO(call, 1);
@@ -74,10 +69,10 @@ Datum draft_mode_call_validator(PG_FUNCTION_ARGS)
     int nest_level = NewGUCNestLevel();
     SetUserIdAndSecContext(owner, saved_context | SECURITY_LOCAL_USERID_CHANGE |
                                       SECURITY_RESTRICTED_OPERATION);
-    Datum errors;
+    Datum result;
     PG_TRY();
     {
-        errors = FunctionCallInvoke(call);
+        result = FunctionCallInvoke(call);
     }
     PG_FINALLY();
     {
@@ -89,7 +84,28 @@ Datum draft_mode_call_validator(PG_FUNCTION_ARGS)
     AtEOXact_GUC(false, nest_level);
     if (call->isnull)
         PG_RETURN_NULL();
-    PG_RETURN_DATUM(errors);
+    PG_RETURN_DATUM(result);
+}
+
+} // namespace
+
+extern "C" {
+
+PG_FUNCTION_INFO_V1(draft_mode_call_validator);
+PG_FUNCTION_INFO_V1(draft_mode_call_validator_jsonb);
+
+// call_validator(validator regprocedure, content jsonb) returns text[]: a
+// validator that returns its errors. Only validation_result calls it.
+Datum draft_mode_call_validator(PG_FUNCTION_ARGS)
+{
+    return call_validator(fcinfo, TEXTARRAYOID);
+}
+
+// call_validator_jsonb(validator regprocedure, content jsonb) returns jsonb:
+// a validator that returns {"errors": [...], "warnings": [...]}.
+Datum draft_mode_call_validator_jsonb(PG_FUNCTION_ARGS)
+{
+    return call_validator(fcinfo, JSONBOID);
 }
 
 } // extern "C"

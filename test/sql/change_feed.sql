@@ -79,3 +79,9 @@ RESET draft_mode.history_keep_versions;
 RESET draft_mode.history_retention;
 RESET draft_mode.snapshot_interval;
 RESET draft_mode.undo_steps;
+
+-- Leave nothing behind for the tests that count every tenant's rows.
+DELETE FROM draft_mode.sections WHERE tenant = 'cf';
+DELETE FROM draft_mode.feed WHERE tenant = 'cf';
+DELETE FROM draft_mode.feed_counters WHERE tenant = 'cf';
+DELETE FROM draft_mode.feed_consumers WHERE tenant = 'cf';

@@ -96,3 +96,9 @@ SELECT draft_mode.get_section('df', 'life/own');
 SELECT draft_mode.set_draft_ttl('bot', NULL);
 SELECT draft_mode.remove_validator('bot');
 DROP ROLE df_viewer;
+
+-- Leave nothing behind for the tests that count every tenant's rows.
+DELETE FROM draft_mode.sections WHERE tenant = 'df';
+DELETE FROM draft_mode.feed WHERE tenant = 'df';
+DELETE FROM draft_mode.feed_counters WHERE tenant = 'df';
+DELETE FROM draft_mode.feed_consumers WHERE tenant = 'df';

@@ -52,7 +52,7 @@ SELECT version FROM draft_mode.restore('hijack', 'page', 2, 6);
 SELECT version FROM draft_mode.discard('hijack', 'page');
 SELECT count(*) FROM draft_mode.history('hijack', 'page');
 SELECT draft_mode.content_at('hijack', 'page', 2);
-SELECT draft_mode.validate('hijack', 'page');
+SELECT * FROM draft_mode.validate('hijack', 'page');
 SELECT content, version FROM draft_mode.get_section('hijack', 'page');
 SELECT draft_mode.jsonb_patch('{"a": 1}', '[{"op": "replace", "path": "/a", "value": 2}]');
 SELECT draft_mode.jsonb_diff('{"a": 1}', '{"a": 2}');

@@ -136,14 +136,14 @@ SELECT v.section_type, v.validator = 'store_publish.card_errors(jsonb)'::regproc
 -- validate: the errors of the working content; '{}' when valid
 SELECT version FROM draft_mode.create_section('pub', 'card/1', '{"title": "Socks", "price": 4.99}',
                                               section_type => 'card');
-SELECT draft_mode.validate('pub', 'card/1') AS valid;
+SELECT (draft_mode.validate('pub', 'card/1')).errors AS valid;
 SELECT version FROM draft_mode.save_draft('pub', 'card/1',
     '{"title": "A title that is far too long for a card", "price": -1.00}', 1);
-SELECT draft_mode.validate('pub', 'card/1') AS two_errors;
+SELECT (draft_mode.validate('pub', 'card/1')).errors AS two_errors;
 -- no section type, or a type without a validator: always '{}'
-SELECT draft_mode.validate('pub', 'banner') AS untyped;
+SELECT (draft_mode.validate('pub', 'banner')).errors AS untyped;
 SELECT version FROM draft_mode.create_section('pub', 'teaser', '{}', section_type => 'teaser');
-SELECT draft_mode.validate('pub', 'teaser') AS no_validator;
+SELECT (draft_mode.validate('pub', 'teaser')).errors AS no_validator;
 SELECT * FROM pg_temp.try($$SELECT draft_mode.validate('pub', 'nope')$$) \gx
 
 -- publish of an invalid draft: DM103 listing every error; nothing changes
@@ -155,19 +155,19 @@ SELECT detail::jsonb -> 'errors' ->> 1 AS second_error
 -- drafts may be invalid; only publishing checks
 SELECT version, changed FROM draft_mode.patch_draft('pub', 'card/1',
     '[{"op": "replace", "path": "/title", "value": ""}]', 2);
-SELECT draft_mode.validate('pub', 'card/1') AS still_two_errors;
+SELECT (draft_mode.validate('pub', 'card/1')).errors AS still_two_errors;
 SELECT version, changed FROM draft_mode.merge_draft('pub', 'card/1', '{"title": "Warm socks"}', 3);
-SELECT draft_mode.validate('pub', 'card/1') AS one_error;
+SELECT (draft_mode.validate('pub', 'card/1')).errors AS one_error;
 SELECT code, detail FROM pg_temp.try($$SELECT draft_mode.publish('pub', 'card/1')$$);
 SELECT version, changed FROM draft_mode.merge_draft('pub', 'card/1', '{"price": 5.49}', 4);
-SELECT draft_mode.validate('pub', 'card/1') AS valid_again;
+SELECT (draft_mode.validate('pub', 'card/1')).errors AS valid_again;
 SELECT * FROM draft_mode.publish('pub', 'card/1');
 SELECT content FROM draft_mode.get_section('pub', 'card/1', 'published');
 
 -- a validator that returns NULL accepts everything
 SELECT draft_mode.set_validator('card', 'store_publish.lenient(jsonb)');
 SELECT version FROM draft_mode.merge_draft('pub', 'card/1', '{"price": -5}', 6);
-SELECT draft_mode.validate('pub', 'card/1') AS lenient;
+SELECT (draft_mode.validate('pub', 'card/1')).errors AS lenient;
 SELECT version, kind, changed FROM draft_mode.publish('pub', 'card/1');
 -- a validator that raises: its error, and nothing is published
 SELECT draft_mode.set_validator('card', 'store_publish.exploding(jsonb)');
@@ -177,10 +177,10 @@ SELECT * FROM pg_temp.state('pub', 'card/1');
 -- set_validator replaces the type's validator; remove_validator removes it
 -- (true), and then there is nothing to remove (false)
 SELECT draft_mode.set_validator('card', 'store_publish.card_errors(jsonb)');
-SELECT draft_mode.validate('pub', 'card/1') AS strict_again;
+SELECT (draft_mode.validate('pub', 'card/1')).errors AS strict_again;
 SELECT draft_mode.remove_validator('card') AS removed;
 SELECT draft_mode.remove_validator('card') AS removed_again;
-SELECT draft_mode.validate('pub', 'card/1') AS unchecked;
+SELECT (draft_mode.validate('pub', 'card/1')).errors AS unchecked;
 SELECT version, kind, changed FROM draft_mode.publish('pub', 'card/1');
 
 --
@@ -283,6 +283,31 @@ SELECT code, message FROM pg_temp.try($$SELECT draft_mode.publish_many('multi', 
 SELECT code, message FROM pg_temp.try($$SELECT draft_mode.create_section('pub', repeat('s', 1001), '{}')$$);
 SELECT code, message FROM pg_temp.try($$SELECT draft_mode.create_section(repeat('t', 201), 'name', '{}')$$);
 SELECT code, message FROM pg_temp.try($$SELECT draft_mode.create_section('', 'name', '{}')$$);
+
+-- Validators may return jsonb with warnings as well as errors: warnings never
+-- block a publish, which reports them; validate() returns both.
+CREATE FUNCTION store_publish.advise(content jsonb) RETURNS jsonb LANGUAGE sql AS $$
+    SELECT jsonb_build_object(
+        'errors', CASE WHEN content ? 'title' THEN '[]'::jsonb ELSE '["title is required"]' END,
+        'warnings', CASE WHEN content ? 'image' THEN '[]'::jsonb ELSE '["no image: the card will look empty"]' END)
+$$;
+SELECT draft_mode.set_validator('advised', 'store_publish.advise(jsonb)');
+SELECT version, kind, warnings FROM draft_mode.create_section('pub', 'advised', '{"title": "A"}', 'advised');
+SELECT version FROM draft_mode.save_draft('pub', 'advised', '{}', 1);
+SELECT * FROM draft_mode.validate('pub', 'advised');
+SELECT code, message, detail FROM pg_temp.try($$SELECT draft_mode.publish('pub', 'advised')$$);
+SELECT version FROM draft_mode.save_draft('pub', 'advised', '{"title": "B"}', 2);
+SELECT * FROM draft_mode.validate('pub', 'advised');
+SELECT version, kind, warnings FROM draft_mode.publish('pub', 'advised');
+SELECT version FROM draft_mode.save_draft('pub', 'advised', '{"title": "C", "image": "c.png"}', 4);
+SELECT section, version, kind, warnings FROM draft_mode.publish_many('pub', ARRAY['advised']);
+-- A jsonb validator whose result has no usable shape is an error.
+CREATE FUNCTION store_publish.confused(content jsonb) RETURNS jsonb LANGUAGE sql AS $$
+    SELECT '"fine"'::jsonb
+$$;
+SELECT draft_mode.set_validator('advised', 'store_publish.confused(jsonb)');
+SELECT code, message, detail FROM pg_temp.try($$SELECT draft_mode.validate('pub', 'advised')$$);
+SELECT draft_mode.remove_validator('advised');
 
 SELECT draft_mode.remove_validator('card');
 SET client_min_messages = warning;
