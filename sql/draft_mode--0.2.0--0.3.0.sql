@@ -1062,7 +1062,11 @@ CREATE TABLE draft_mode.feed (
     section pg_catalog.text NOT NULL,
     version pg_catalog.int8 NOT NULL,
     PRIMARY KEY (tenant, position),
-    CONSTRAINT feed_change UNIQUE (tenant, section, version)
+    CONSTRAINT feed_change UNIQUE (tenant, section, version),
+    -- A section deleted directly (not through the store) takes its feed
+    -- positions with its history.
+    CONSTRAINT feed_history FOREIGN KEY (tenant, section, version)
+        REFERENCES draft_mode.history ON DELETE CASCADE
 );
 
 COMMENT ON TABLE draft_mode.feed IS

@@ -143,7 +143,7 @@ SELECT draft_mode.set_validator('sec_type', 'pg_temp.who_validates(jsonb)');
 UPDATE draft_mode.sections SET section_type = 'sec_type' WHERE tenant = 'sec_a';
 SET LOCAL ROLE sec_editor_a;
 SET LOCAL draft_mode.tenant = 'sec_a';
-SELECT is(draft_mode.validate('sec_a', 'page'), ARRAY['sec_validator_owner'], 'the validator ran as its owner');
+SELECT is((draft_mode.validate('sec_a', 'page')).errors, ARRAY['sec_validator_owner'], 'the validator ran as its owner');
 RESET ROLE;
 
 --

@@ -319,12 +319,12 @@ SELECT throws_ok($$SELECT draft_mode.set_validator('hero', 'pg_temp.wrong_argume
                  'set_validator with a function taking text: 22023');
 SELECT is(count(*), 0::bigint, 'nothing registered') FROM draft_mode.validators WHERE section_type = 'hero';
 SELECT lives_ok($$SELECT draft_mode.set_validator('hero', 'pg_temp.hero_errors(jsonb)')$$, 'set_validator');
-SELECT is(draft_mode.validate('t', 'untyped'), '{}'::text[], 'validate without a section type: {}');
+SELECT is((draft_mode.validate('t', 'untyped')).errors, '{}'::text[], 'validate without a section type: {}');
 SELECT lives_ok($$SELECT draft_mode.create_section('t', 'hero2', '{"title": "ok", "price": 1}', 'hero')$$,
                 'a second hero');
-SELECT is(draft_mode.validate('t', 'hero2'), '{}'::text[], 'validate of valid content: {}');
+SELECT is((draft_mode.validate('t', 'hero2')).errors, '{}'::text[], 'validate of valid content: {}');
 SELECT lives_ok($$SELECT draft_mode.save_draft('t', 'hero2', '{"price": 0}', 1)$$, 'an invalid draft is allowed');
-SELECT is(draft_mode.validate('t', 'hero2'), ARRAY['title is required', 'price must be positive'],
+SELECT is((draft_mode.validate('t', 'hero2')).errors, ARRAY['title is required', 'price must be positive'],
           'validate lists every error of the working content');
 TRUNCATE before_state;
 INSERT INTO before_state SELECT pg_temp.state('t', 'hero2');
@@ -335,7 +335,7 @@ SELECT is(e.code || ' ' || e.detail,
 SELECT is(pg_temp.state('t', 'hero2'), (SELECT s FROM before_state), '... and nothing changed');
 SELECT is(draft_mode.remove_validator('hero'), true, 'remove_validator: true');
 SELECT is(draft_mode.remove_validator('hero'), false, 'remove_validator again: false');
-SELECT is(draft_mode.validate('t', 'hero2'), '{}'::text[], 'no validator: {}');
+SELECT is((draft_mode.validate('t', 'hero2')).errors, '{}'::text[], 'no validator: {}');
 SELECT is(pg_temp.short(draft_mode.publish('t', 'hero2')),
           '3 publish changed=true has_draft=false published=3', 'without a validator it publishes');
 

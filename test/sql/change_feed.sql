@@ -82,6 +82,5 @@ RESET draft_mode.undo_steps;
 
 -- Leave nothing behind for the tests that count every tenant's rows.
 DELETE FROM draft_mode.sections WHERE tenant = 'cf';
-DELETE FROM draft_mode.feed WHERE tenant = 'cf';
 DELETE FROM draft_mode.feed_counters WHERE tenant = 'cf';
 DELETE FROM draft_mode.feed_consumers WHERE tenant = 'cf';

@@ -99,6 +99,5 @@ DROP ROLE df_viewer;
 
 -- Leave nothing behind for the tests that count every tenant's rows.
 DELETE FROM draft_mode.sections WHERE tenant = 'df';
-DELETE FROM draft_mode.feed WHERE tenant = 'df';
 DELETE FROM draft_mode.feed_counters WHERE tenant = 'df';
 DELETE FROM draft_mode.feed_consumers WHERE tenant = 'df';
