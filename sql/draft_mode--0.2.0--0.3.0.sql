@@ -1152,8 +1152,12 @@ BEGIN
 END
 $$;
 
+-- Only changes made now: rows pg_restore copies back keep the positions the
+-- dump has for them (draft_mode.feed is restored too).
 CREATE CONSTRAINT TRIGGER record_change AFTER INSERT ON draft_mode.history
-    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION draft_mode.record_change();
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+    WHEN (NEW.created_at = pg_catalog.now())
+    EXECUTE FUNCTION draft_mode.record_change();
 
 -- The tenant's committed changes after cursor (NULL: from the start of what
 -- retention kept), in feed order: each once, a section's in version order.

@@ -100,7 +100,7 @@ check 1 "50 identical idempotent calls: 50 results, all identical, no error" "50
 check 2 "... and exactly one change" "2|2|{\"count\": 1}" \
   "SELECT g.version, (SELECT count(*) FROM draft_mode.history WHERE section = 'idem'), g.content
      FROM draft_mode.get_section('cc', 'idem') AS g"
-check 3 "... whose result every caller got" "(cc,idem,2,patch,t,t,1,f)" \
+check 3 "... whose result every caller got" "(cc,idem,2,patch,t,t,1,f,)" \
   "SELECT DISTINCT result FROM outcomes WHERE round = 'idem'"
 
 cat >"$work/disjoint.sql" <<'SCRIPT'
@@ -115,7 +115,7 @@ check 5 "... none lost: every field is there, version 9, 8 patch rows" \
           (SELECT count(*) FROM draft_mode.history WHERE section = 'disjoint' AND kind = 'patch')
      FROM draft_mode.get_section('cc', 'disjoint') AS g"
 check 6 "... 7 of them rebased (the first ran on its own base), recorded in history" "7|7" \
-  "SELECT (SELECT count(*) FROM outcomes WHERE round = 'disjoint' AND result LIKE '%,t)'),
+  "SELECT (SELECT count(*) FROM outcomes WHERE round = 'disjoint' AND result LIKE '%,t,)'),
           (SELECT count(*) FROM draft_mode.history
             WHERE section = 'disjoint' AND detail ->> 'rebased_from' = '1')"
 
