@@ -46,6 +46,9 @@ unavailable() {
   fi
 }
 
+# npm's cache in the work folder: CI's clean environment may have no HOME.
+export npm_config_cache=$work/npm-cache
+
 echo "1..3"
 
 if command -v node >/dev/null && command -v npm >/dev/null; then
