@@ -25,9 +25,10 @@ cluster_free_port() {
 }
 
 # Creates and starts a cluster in DIR (data in DIR/data, socket in DIR, log in DIR/postgres.log) on
-# 127.0.0.1:PORT, with pg_cron preloaded, and points libpq's PG* variables at it.
+# 127.0.0.1:PORT, with pg_cron preloaded, and points libpq's PG* variables at it. A third argument
+# `no-cron` leaves pg_cron out (scripts/demo: its package set has no pg_cron).
 cluster_start() {
-  local dir=$1 port=$2
+  local dir=$1 port=$2 cron=${3:-cron}
   mkdir -m 0700 "$dir"
   if [ "$(id -u)" -eq 0 ]; then
     chown postgres:postgres "$dir"
@@ -42,13 +43,17 @@ listen_addresses = '127.0.0.1'
 port = $port
 unix_socket_directories = '$dir'
 max_connections = 100
-shared_preload_libraries = 'pg_cron'
-cron.database_name = 'postgres'
-cron.host = '$dir'
 fsync = off
 synchronous_commit = off
 full_page_writes = off
 EOF
+  if [ "$cron" != no-cron ]; then
+    cat >>"$dir/data/postgresql.conf" <<EOF
+shared_preload_libraries = 'pg_cron'
+cron.database_name = 'postgres'
+cron.host = '$dir'
+EOF
+  fi
   _cluster_as_owner "$PG_BIN/pg_ctl" start --pgdata="$dir/data" --log="$dir/postgres.log" --wait \
     --silent || {
     tail -n 20 "$dir/postgres.log" >&2

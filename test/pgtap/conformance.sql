@@ -3,7 +3,7 @@
 -- the psql variable conformance_dir (absolute path, readable by the server;
 -- pg_read_file needs a superuser or pg_read_server_files), e.g.
 --   pg_prove -d DB --set conformance_dir=/work/shared/conformance test/pgtap/conformance.sql
--- Without it, or without the files there, the whole file is one skip.
+-- Without it, or without the files there, the whole file is one skip (a failure under CI=true).
 --
 -- RFC 6902 records: "disabled" ones are skipped; with "expected" the result
 -- must equal it; with "error" the call must raise one of DM001..DM004 (the
@@ -29,9 +29,17 @@ SELECT :'conformance_dir' = ''
        OR EXISTS (SELECT FROM unnest(ARRAY['rfc6902-tests.json', 'rfc6902-spec-tests.json', 'rfc7396-tests.json']) AS f(name)
                    WHERE pg_stat_file(:'conformance_dir' || '/' || f.name, true) IS NULL) AS suites_missing \gset
 
+-- Under CI (CI=true) missing suites fail instead of skipping (test/run checks this too).
+\getenv ci CI
+\if :{?ci}
+\else
+\set ci ''
+\endif
 \if :suites_missing
 SELECT plan(1);
-SELECT skip('conformance suites not present', 1);
+SELECT CASE WHEN :'ci' = 'true'
+            THEN fail('conformance suites present (CI=true: a missing suite is a failure); set conformance_dir to the folder of ../shared/conformance/')
+            ELSE skip('conformance suites not present: set conformance_dir to a folder holding the files of ../shared/conformance/ (test/run does)', 1) END;
 \else
 
 -- Every record of the three suites, in file order.

@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
 # Runs the libFuzzer target build/patch_fuzzer (JSON Patch, merge patch and diff under ASan and UBSan)
 # for DRAFT_MODE_FUZZ_SECONDS (default 60), seeded from test/fuzz/corpus/ when it exists. An input
-# that takes over 10 s counts as a hang. Crash inputs are kept in build/fuzz-artifacts/.
+# that takes over 10 s counts as a hang. Crash inputs are kept in build/fuzz-artifacts/. A fuzzer
+# that was not built is a skip, or a failure under CI (CI=true).
 set -euo pipefail
 root=${DRAFT_MODE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 seconds=${DRAFT_MODE_FUZZ_SECONDS:-60}
 fuzzer=$root/build/patch_fuzzer
 if [ ! -x "$fuzzer" ]; then
-  echo "1..0 # SKIP $fuzzer not built (make fuzz)"
+  # Under CI a fuzzer that was not built is a failure, not a skip.
+  if [ "${CI:-}" = true ]; then
+    echo "1..1"
+    echo "not ok 1 - $fuzzer is built (run make fuzz; CI=true: a skip is a failure)"
+    exit 1
+  fi
+  echo "1..0 # SKIP $fuzzer not built: run make fuzz (needs clang and libclang-rt-14-dev: scripts/setup-debian)"
   exit 0
 fi
 
