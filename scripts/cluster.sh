@@ -1,10 +1,11 @@
 # shellcheck shell=bash
-# Bash library (source it) for throwaway PostgreSQL 15 clusters, used by test/run and scripts/demo
+# Bash library (source it) for throwaway PostgreSQL clusters, used by test/run and scripts/demo
 # so tests never touch a real server: cluster_free_port FIRST, cluster_start DIR PORT, cluster_stop DIR.
 # PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres` system user.
 
-# The server of the PostgreSQL that PG_CONFIG (default: pg_config on PATH) builds against.
-PG_BIN=$("${PG_CONFIG:-pg_config}" --bindir)
+# The server of the PostgreSQL that PG_CONFIG names (scripts/postgres-version).
+source "$(dirname "${BASH_SOURCE[0]}")/postgres-version"
+PG_BIN=$("$PG_CONFIG" --bindir)
 
 # Runs a command as the cluster's owner: `postgres` when we are root, else ourselves.
 _cluster_as_owner() {
