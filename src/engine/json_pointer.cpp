@@ -1,6 +1,8 @@
 // JSON Pointer (RFC 6901).
 #include "json_pointer.h"
 
+#include <cstdint>
+
 #include "engine_error.h"
 
 namespace draft_mode::engine {
@@ -12,12 +14,12 @@ Pointer Pointer::parse(std::string_view text)
         return pointer;
     auto invalid = [&](const char *reason) {
         std::string detail = "{\"pointer\":";
-        append_json_string(detail, std::string(text));
+        append_json_string_capped(detail, std::string(text));
         detail += ",\"reason\":\"";
         detail += reason;
         detail += "\"}";
         std::string message = "invalid JSON pointer ";
-        append_json_string(message, std::string(text));
+        append_json_string_capped(message, std::string(text));
         return EngineError(ErrorKind::InvalidPointer, message, detail);
     };
     if (text[0] != '/')
@@ -82,15 +84,21 @@ Pointer Pointer::child(std::size_t index) const
 
 std::optional<std::size_t> parse_array_index(std::string_view token)
 {
-    if (token.empty() || token.size() > 18 || (token.size() > 1 && token[0] == '0'))
+    if (token.empty() || (token.size() > 1 && token[0] == '0'))
         return std::nullopt;
     std::size_t index = 0;
+    bool overflow = false;
     for (char c : token) {
         if (c < '0' || c > '9')
             return std::nullopt;
-        index = index * 10 + static_cast<std::size_t>(c - '0');
+        // RFC 6901's grammar has no length limit: a longer index is valid,
+        // just larger than any array (it saturates, so it is out of range).
+        if (overflow || index > (SIZE_MAX - 9) / 10)
+            overflow = true;
+        else
+            index = index * 10 + static_cast<std::size_t>(c - '0');
     }
-    return index;
+    return overflow ? SIZE_MAX : index;
 }
 
 const Value *find(const Value &document, const Pointer &pointer)

@@ -28,7 +28,8 @@ struct Pointer {
 };
 
 // Parses an array index token: digits only, no leading zero, no sign.
-// Returns nullopt for anything else (including "-" and overflow).
+// Returns nullopt for anything else (including "-"); an index too large for
+// size_t is SIZE_MAX, which is out of range of every array.
 std::optional<std::size_t> parse_array_index(std::string_view token);
 
 // Finds the value a pointer refers to, or nullptr when any token is missing,

@@ -2,6 +2,7 @@
 // prefixes and lookup.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -121,7 +122,7 @@ TEST(PointerFormat, Child)
 }
 
 // Array indexes: decimal digits, no leading zero, no sign, no exponent; "-"
-// is not an index; values that do not fit are refused, never wrapped.
+// is not an index; values that do not fit saturate, never wrap.
 TEST(PointerArrayIndex, ValidIndexes)
 {
     EXPECT_EQ(parse_array_index("0"), std::optional<std::size_t>(0));
@@ -134,8 +135,20 @@ TEST(PointerArrayIndex, InvalidIndexes)
 {
     for (const char *token :
          {"", "01", "00", "-", "-1", "+1", "1e0", "1.0", " 1", "1 ", "0x1", "a", "1a",
-          "18446744073709551616", "36893488147419103232", "99999999999999999999999999"})
+          "0099999999999999999999"})
         EXPECT_EQ(parse_array_index(token), std::nullopt) << '"' << token << '"';
+}
+
+// RFC 6901's grammar has no length limit: an index too large for size_t is
+// a valid index that no array has (SIZE_MAX), never wrapped, never invalid.
+TEST(PointerArrayIndex, HugeIndexesAreValidAndOutOfRange)
+{
+    for (const char *token : {"99999999999999999999", "18446744073709551616",
+                              "36893488147419103232", "99999999999999999999999999"})
+        EXPECT_EQ(parse_array_index(token), std::optional<std::size_t>(SIZE_MAX))
+            << '"' << token << '"';
+    EXPECT_EQ(parse_array_index("1000000000000000000"),
+              std::optional<std::size_t>(1000000000000000000u));
 }
 
 // is_proper_prefix_of decides "move into own child"; equal pointers and
