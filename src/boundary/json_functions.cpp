@@ -32,6 +32,7 @@ using Apply = void (*)(engine::Value &, const engine::Value &, engine::Context &
 // deeper than a document.
 Datum apply_to_document(FunctionCallInfo fcinfo, bool is_patch, Apply apply)
 {
+    boundary::require_valid_settings(true);
     engine::Limits limits = boundary::current_limits();
     boundary::OwnedValue *document = boundary::make_owned_value();
     boundary::OwnedValue *patch = boundary::make_owned_value();
@@ -78,6 +79,7 @@ Datum draft_mode_jsonb_merge_patch(PG_FUNCTION_ARGS)
 // bytes is refused (54000) as soon as the bound is passed.
 Datum draft_mode_jsonb_diff(PG_FUNCTION_ARGS)
 {
+    boundary::require_valid_settings(true);
     engine::Limits limits = boundary::current_limits();
     boundary::OwnedValue *source = boundary::make_owned_value();
     boundary::OwnedValue *target = boundary::make_owned_value();
@@ -98,6 +100,7 @@ Datum draft_mode_jsonb_diff(PG_FUNCTION_ARGS)
 // RFC 6901 pointer, or SQL NULL when the location does not exist.
 Datum draft_mode_jsonb_pointer_get(PG_FUNCTION_ARGS)
 {
+    boundary::require_valid_settings(true);
     engine::Limits limits = boundary::current_limits();
     boundary::OwnedValue *document = boundary::make_owned_value();
     engine::Value &doc = boundary::jsonb_to_value(PG_GETARG_JSONB_P(0), document, limits);

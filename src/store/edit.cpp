@@ -39,6 +39,7 @@ bool same_jsonb(Jsonb *a, Jsonb *b)
 
 EditResult compute_edit(Jsonb *old_content, Jsonb *argument, EditKind kind)
 {
+    boundary::require_valid_settings(false);
     engine::Limits limits = boundary::current_limits();
     OwnedValue *old_value = boundary::make_owned_value();
     OwnedValue *new_value = boundary::make_owned_value();
@@ -87,6 +88,7 @@ EditResult compute_edit(Jsonb *old_content, Jsonb *argument, EditKind kind)
 
 Jsonb *apply_patches(Jsonb *content, Jsonb **patches, int count)
 {
+    boundary::require_valid_settings(false);
     engine::Limits limits = boundary::current_limits();
     OwnedValue *document = boundary::make_owned_value();
     engine::Value &value = boundary::jsonb_to_value(content, document, limits);
@@ -111,6 +113,7 @@ Jsonb *apply_patches(Jsonb *content, Jsonb **patches, int count)
 char *rebase_conflicts(Jsonb *current, Jsonb *patch, Jsonb **changes, int count,
                        int64 first_version, int limit)
 {
+    boundary::require_valid_settings(false);
     engine::Limits limits = boundary::current_limits();
     OwnedValue *document = boundary::make_owned_value();
     OwnedValue *operations = boundary::make_owned_value();

@@ -644,7 +644,9 @@ Outcome undo_or_redo(text *tenant, text *name, const Claim &claim, bool undo)
 }
 
 // The working content at version, rebuilt from the nearest snapshot.
-Jsonb *content_at_version(text *tenant, text *name, int64 current_version, int64 version)
+// read_only: read in the calling statement's snapshot (content_at is STABLE).
+Jsonb *content_at_version(text *tenant, text *name, int64 current_version, int64 version,
+                          bool read_only = false)
 {
     if (version < 1 || version > current_version)
         ereport(
@@ -656,7 +658,7 @@ Jsonb *content_at_version(text *tenant, text *name, int64 current_version, int64
                                 version, current_version),
              errhint("Versions run from 1 to the section's current version.")));
     Datum values[4] = {PointerGetDatum(tenant), PointerGetDatum(name), Int64GetDatum(version), 0};
-    execute(snapshot_statement, values, "   ");
+    execute(snapshot_statement, values, "   ", read_only);
     if (SPI_processed == 0)
         raise_pruned(name, version, "Retention removed the snapshot it would be rebuilt from.");
     bool is_null;
@@ -667,7 +669,7 @@ Jsonb *content_at_version(text *tenant, text *name, int64 current_version, int64
 
     values[2] = Int64GetDatum(snapshot_version);
     values[3] = Int64GetDatum(version);
-    execute(patches_statement, values, "    ");
+    execute(patches_statement, values, "    ", read_only);
     int count = static_cast<int>(SPI_processed);
     if (count != version - snapshot_version)
         raise_pruned(name, version, "Retention removed a change it would be rebuilt from.");
@@ -888,7 +890,9 @@ Datum run_call(FunctionCallInfo fcinfo, const char *operation, int key_argument,
     text *key = key_argument >= 0 && !PG_ARGISNULL(key_argument) ? PG_GETARG_TEXT_PP(key_argument)
                                                                  : nullptr;
     MemoryContext caller = CurrentMemoryContext;
-    SPI_connect();
+    boundary::require_valid_settings(false);
+    if (SPI_connect() != SPI_OK_CONNECT)
+        elog(ERROR, "draft_mode: SPI_connect failed");
     check_tenant(tenant);
     Datum result;
     if (key == nullptr || !replay_or_claim(fcinfo, tenant, key, operation, key_argument, &result)) {
@@ -1182,7 +1186,7 @@ Datum draft_mode_content_at(PG_FUNCTION_ARGS)
             raise_not_found(tenant, name);
         bool is_null;
         int64 current = DatumGetInt64(column(1, &is_null));
-        Jsonb *content = content_at_version(tenant, name, current, PG_GETARG_INT64(2));
+        Jsonb *content = content_at_version(tenant, name, current, PG_GETARG_INT64(2), true);
         MemoryContext spi = MemoryContextSwitchTo(caller);
         Datum result = PointerGetDatum(PG_DETOAST_DATUM_COPY(PointerGetDatum(content)));
         MemoryContextSwitchTo(spi);
@@ -1255,7 +1259,8 @@ Datum draft_mode_renew_lease(PG_FUNCTION_ARGS)
     int64 token = PG_GETARG_INT64(0);
     Interval *ttl = PG_ARGISNULL(1) ? nullptr : checked_ttl(PG_GETARG_INTERVAL_P(1));
     MemoryContext caller = CurrentMemoryContext;
-    SPI_connect();
+    if (SPI_connect() != SPI_OK_CONNECT)
+        elog(ERROR, "draft_mode: SPI_connect failed");
     Section section;
     if (!lock_leased_section(token, &section))
         ereport(ERROR,
@@ -1280,7 +1285,8 @@ Datum draft_mode_release_lease(PG_FUNCTION_ARGS)
     check_arguments(fcinfo, 1);
     require(fcinfo, 0, "token", "Pass the token acquire_lease returned.");
     int64 token = PG_GETARG_INT64(0);
-    SPI_connect();
+    if (SPI_connect() != SPI_OK_CONNECT)
+        elog(ERROR, "draft_mode: SPI_connect failed");
     Section section;
     bool released = false;
     if (lock_leased_section(token, &section) && section.lease_token == token) {
