@@ -110,9 +110,9 @@ Datum draft_mode_jsonb_pointer_get(PG_FUNCTION_ARGS)
     const engine::Value *found = nullptr;
     ErrorBox error;
     if (!boundary::run_guarded(error, [&] {
-            engine::Pointer pointer =
-                engine::Pointer::parse(std::string_view(pointer_data, pointer_size));
-            found = engine::find(doc, pointer);
+            engine::Context context = boundary::engine_context();
+            found = engine::find(doc, std::string_view(pointer_data, pointer_size),
+                                 &context.interrupt);
         }))
         boundary::raise_error(error);
     if (found == nullptr)

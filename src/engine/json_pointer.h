@@ -36,4 +36,11 @@ std::optional<std::size_t> parse_array_index(std::string_view token);
 // an index is invalid, or a token walks into a scalar.
 const Value *find(const Value &document, const Pointer &pointer);
 
+// The same for pointer text, without building its token list: the syntax
+// of the whole text is checked first (InvalidPointer, as Pointer::parse),
+// then the walk holds one token at a time and stops at the first missing
+// one, so a pointer far longer than the document costs no memory.
+// With an interrupt, polls it once per byte checked.
+const Value *find(const Value &document, std::string_view text, Interrupt *interrupt = nullptr);
+
 } // namespace draft_mode::engine
