@@ -111,8 +111,8 @@ Datum draft_mode_jsonb_pointer_get(PG_FUNCTION_ARGS)
     ErrorBox error;
     if (!boundary::run_guarded(error, [&] {
             engine::Context context = boundary::engine_context();
-            found = engine::find(doc, std::string_view(pointer_data, pointer_size),
-                                 &context.interrupt);
+            found =
+                engine::find(doc, std::string_view(pointer_data, pointer_size), &context.interrupt);
         }))
         boundary::raise_error(error);
     if (found == nullptr)

@@ -25,8 +25,8 @@ void delete_owned_value(void *arg)
 {
     ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory"),
                     errdetail_internal("{\"reason\":\"out_of_memory\"}"),
-                        errhint("draft_mode could not allocate memory for a document; lower "
-                                "draft_mode.max_document_size or free server memory.")));
+                    errhint("draft_mode could not allocate memory for a document; lower "
+                            "draft_mode.max_document_size or free server memory.")));
     pg_unreachable();
 }
 
@@ -114,8 +114,8 @@ void raise_document_too_large(std::size_t max_bytes, bool is_patch)
 {
     ereport(ERROR,
             (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-             errmsg("%s is larger than the size limit of %zu bytes", is_patch ? "patch" : "document",
-                    max_bytes),
+             errmsg("%s is larger than the size limit of %zu bytes",
+                    is_patch ? "patch" : "document", max_bytes),
              errdetail_internal("{\"limit\":\"max_document_size\",\"value\":%zu}", max_bytes),
              errhint("draft_mode.max_document_size counts draft_mode's memory for a document, "
                      "about 48 bytes per JSON value plus the text of strings, keys and numbers; "
@@ -286,8 +286,7 @@ void check_length(uint64 length)
         ereport(ERROR,
                 (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
                  errmsg("result is larger than jsonb's limit of %d bytes", JENTRY_OFFLENMASK),
-                 errdetail_internal("{\"limit\":\"jsonb_size\",\"value\":%d}",
-                                    JENTRY_OFFLENMASK),
+                 errdetail_internal("{\"limit\":\"jsonb_size\",\"value\":%d}", JENTRY_OFFLENMASK),
                  errhint("A jsonb value holds at most 256 MB; lower draft_mode.max_document_size "
                          "or split the document.")));
 }

@@ -129,10 +129,10 @@ bool parse_interval_setting(const IntervalSetting &setting, const char *text, in
         Interval interval;
         if (error != 0 || dtype != DTK_DELTA || itmin2interval(&parsed, &interval) != 0)
             return false;
-        double microseconds = static_cast<double>(interval.time) +
-                              (static_cast<double>(interval.day) +
-                               30.0 * static_cast<double>(interval.month)) *
-                                  86400.0 * 1e6;
+        double microseconds =
+            static_cast<double>(interval.time) +
+            (static_cast<double>(interval.day) + 30.0 * static_cast<double>(interval.month)) *
+                86400.0 * 1e6;
         units = microseconds / (setting.milliseconds ? 1e3 : 1e6);
     }
     if (units < setting.minimum || units > setting.maximum)
@@ -245,10 +245,10 @@ template <int Index> void define_interval(const char *description, const char *l
     char *placeholder = placeholder_value(setting.name);
     DefineCustomStringVariable(setting.name, description, long_description, &setting.text,
                                MemoryContextStrdup(TopMemoryContext, defaults.shown), PGC_SUSET, 0,
-                               check_interval<Index>, assign_interval<Index>,
-                               show_interval<Index>);
+                               check_interval<Index>, assign_interval<Index>, show_interval<Index>);
     int parsed = 0;
-    bool accepted = placeholder != nullptr && parse_interval_setting(setting, placeholder, &parsed) &&
+    bool accepted = placeholder != nullptr &&
+                    parse_interval_setting(setting, placeholder, &parsed) &&
                     parsed == setting.value;
     note_rejection(interval_tracking_offset + Index, setting.name, placeholder, accepted, false);
 }

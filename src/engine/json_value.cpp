@@ -422,8 +422,8 @@ std::size_t approximate_size(const Value &value, Interrupt *interrupt)
     case Kind::Object: {
         std::size_t total = value_node_bytes;
         for (const Member &member : value.as_object().members())
-            total += member_key_bytes + member.first.size() +
-                     approximate_size(member.second, interrupt);
+            total +=
+                member_key_bytes + member.first.size() + approximate_size(member.second, interrupt);
         return total;
     }
     }

@@ -153,12 +153,11 @@ char *rebase_conflicts(Jsonb *current, Jsonb *patch, Jsonb **changes, int count,
             // palloc_extended raises an ERROR (a longjmp past `text`) for a
             // request over MaxAllocSize, whatever its flags: refuse first.
             if (text.size() >= MaxAllocSize)
-                throw engine::EngineError(
-                    engine::ErrorKind::LimitExceeded,
-                    "rebase conflict list is larger than " + std::to_string(MaxAllocSize) +
-                        " bytes",
-                    "{\"limit\":\"max_alloc_size\",\"value\":" +
-                        std::to_string(MaxAllocSize) + "}");
+                throw engine::EngineError(engine::ErrorKind::LimitExceeded,
+                                          "rebase conflict list is larger than " +
+                                              std::to_string(MaxAllocSize) + " bytes",
+                                          "{\"limit\":\"max_alloc_size\",\"value\":" +
+                                              std::to_string(MaxAllocSize) + "}");
             result = static_cast<char *>(palloc_extended(text.size() + 1, MCXT_ALLOC_NO_OOM));
             if (result == nullptr)
                 throw std::bad_alloc();

@@ -133,9 +133,8 @@ TEST(PointerArrayIndex, ValidIndexes)
 
 TEST(PointerArrayIndex, InvalidIndexes)
 {
-    for (const char *token :
-         {"", "01", "00", "-", "-1", "+1", "1e0", "1.0", " 1", "1 ", "0x1", "a", "1a",
-          "0099999999999999999999"})
+    for (const char *token : {"", "01", "00", "-", "-1", "+1", "1e0", "1.0", " 1", "1 ", "0x1", "a",
+                              "1a", "0099999999999999999999"})
         EXPECT_EQ(parse_array_index(token), std::nullopt) << '"' << token << '"';
 }
 
