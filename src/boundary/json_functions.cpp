@@ -32,17 +32,20 @@ using Apply = void (*)(engine::Value &, const engine::Value &, engine::Context &
 // deeper than a document.
 Datum apply_to_document(FunctionCallInfo fcinfo, bool is_patch, Apply apply)
 {
+    boundary::require_valid_settings(true);
     engine::Limits limits = boundary::current_limits();
     boundary::OwnedValue *document = boundary::make_owned_value();
     boundary::OwnedValue *patch = boundary::make_owned_value();
     Jsonb *input = PG_GETARG_JSONB_P(0);
-    engine::Value &doc = boundary::jsonb_to_value(input, document, limits.max_depth);
-    engine::Value &change =
-        boundary::jsonb_to_value(PG_GETARG_JSONB_P(1), patch, limits.max_depth, is_patch);
+    Jsonb *change_input = PG_GETARG_JSONB_P(1);
+    // The patch first: its operation count is refused from jsonb's array
+    // header before either argument is converted.
+    engine::Value &change = boundary::jsonb_to_value(change_input, patch, limits, is_patch);
+    engine::Value &doc = boundary::jsonb_to_value(input, document, limits);
     ErrorBox error;
     if (!boundary::run_guarded(error, [&] {
             engine::Context context = boundary::engine_context();
-            context.document_size = VARSIZE(input);
+            context.document_size = document->size;
             apply(doc, change, context);
         }))
         boundary::raise_error(error);
@@ -71,14 +74,18 @@ Datum draft_mode_jsonb_merge_patch(PG_FUNCTION_ARGS)
 }
 
 // jsonb_diff(source jsonb, target jsonb) returns jsonb: an RFC 6902 patch.
+// The patch depends on the arguments alone; a patch over
+// draft_mode.max_patch_operations operations or draft_mode.max_document_size
+// bytes is refused (54000) as soon as the bound is passed.
 Datum draft_mode_jsonb_diff(PG_FUNCTION_ARGS)
 {
+    boundary::require_valid_settings(true);
     engine::Limits limits = boundary::current_limits();
     boundary::OwnedValue *source = boundary::make_owned_value();
     boundary::OwnedValue *target = boundary::make_owned_value();
     boundary::OwnedValue *patch = boundary::make_owned_value();
-    engine::Value &from = boundary::jsonb_to_value(PG_GETARG_JSONB_P(0), source, limits.max_depth);
-    engine::Value &to = boundary::jsonb_to_value(PG_GETARG_JSONB_P(1), target, limits.max_depth);
+    engine::Value &from = boundary::jsonb_to_value(PG_GETARG_JSONB_P(0), source, limits);
+    engine::Value &to = boundary::jsonb_to_value(PG_GETARG_JSONB_P(1), target, limits);
     ErrorBox error;
     if (!boundary::run_guarded(error, [&] {
             engine::Context context = boundary::engine_context();
@@ -93,18 +100,19 @@ Datum draft_mode_jsonb_diff(PG_FUNCTION_ARGS)
 // RFC 6901 pointer, or SQL NULL when the location does not exist.
 Datum draft_mode_jsonb_pointer_get(PG_FUNCTION_ARGS)
 {
+    boundary::require_valid_settings(true);
     engine::Limits limits = boundary::current_limits();
     boundary::OwnedValue *document = boundary::make_owned_value();
-    engine::Value &doc = boundary::jsonb_to_value(PG_GETARG_JSONB_P(0), document, limits.max_depth);
+    engine::Value &doc = boundary::jsonb_to_value(PG_GETARG_JSONB_P(0), document, limits);
     text *pointer_text = PG_GETARG_TEXT_PP(1);
     const char *pointer_data = VARDATA_ANY(pointer_text);
     std::size_t pointer_size = VARSIZE_ANY_EXHDR(pointer_text);
     const engine::Value *found = nullptr;
     ErrorBox error;
     if (!boundary::run_guarded(error, [&] {
-            engine::Pointer pointer =
-                engine::Pointer::parse(std::string_view(pointer_data, pointer_size));
-            found = engine::find(doc, pointer);
+            engine::Context context = boundary::engine_context();
+            found =
+                engine::find(doc, std::string_view(pointer_data, pointer_size), &context.interrupt);
         }))
         boundary::raise_error(error);
     if (found == nullptr)

@@ -24,7 +24,9 @@ void delete_owned_value(void *arg)
 [[noreturn]] void raise_out_of_memory()
 {
     ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory"),
-                    errdetail("draft_mode could not allocate memory for a document.")));
+                    errdetail_internal("{\"reason\":\"out_of_memory\"}"),
+                    errhint("draft_mode could not allocate memory for a document; lower "
+                            "draft_mode.max_document_size or free server memory.")));
     pg_unreachable();
 }
 
@@ -108,9 +110,41 @@ void release(OwnedValue *slot)
         delete_owned_value(slot);
 }
 
-Value &jsonb_to_value(Jsonb *jsonb, OwnedValue *slot, std::size_t setting, bool is_patch)
+void raise_document_too_large(std::size_t max_bytes, bool is_patch)
 {
+    ereport(ERROR,
+            (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+             errmsg("%s is larger than the size limit of %zu bytes",
+                    is_patch ? "patch" : "document", max_bytes),
+             errdetail_internal("{\"limit\":\"max_document_size\",\"value\":%zu}", max_bytes),
+             errhint("draft_mode.max_document_size counts draft_mode's memory for a document, "
+                     "about 48 bytes per JSON value plus the text of strings, keys and numbers; "
+                     "a superuser can raise it (at most 255MB).")));
+    pg_unreachable();
+}
+
+Value &jsonb_to_value(Jsonb *jsonb, OwnedValue *slot, const engine::Limits &limits, bool is_patch)
+{
+    std::size_t setting = limits.max_depth;
     std::size_t max_depth = is_patch ? setting + engine::patch_value_depth : setting;
+    // A patch may hold a whole document plus its operation object (the
+    // store's history falls back to one whole-document "replace").
+    std::size_t max_bytes =
+        limits.max_document_bytes + (is_patch ? engine::patch_overhead_bytes : 0);
+    // Refusals that need no walk: the engine size is never below the jsonb
+    // size, and a patch's operation count is in its array header.
+    if (VARSIZE(jsonb) > max_bytes)
+        raise_document_too_large(max_bytes, is_patch);
+    if (is_patch && JB_ROOT_IS_ARRAY(jsonb) && !JB_ROOT_IS_SCALAR(jsonb) &&
+        JB_ROOT_COUNT(jsonb) > limits.max_operations)
+        ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                        errmsg("patch has %u operations, more than the limit of %zu",
+                               JB_ROOT_COUNT(jsonb), limits.max_operations),
+                        errdetail_internal("{\"limit\":\"max_patch_operations\",\"value\":%zu}",
+                                           limits.max_operations),
+                        errhint("See the draft_mode.max_depth, draft_mode.max_patch_operations and "
+                                "draft_mode.max_document_size settings (superuser only).")));
+    slot->size = 0;
     slot->value = new (std::nothrow) Value();
     if (slot->value == nullptr)
         raise_out_of_memory();
@@ -126,8 +160,33 @@ Value &jsonb_to_value(Jsonb *jsonb, OwnedValue *slot, std::size_t setting, bool 
     JsonbIterator *iterator = JsonbIteratorInit(&jsonb->root);
     JsonbValue token;
     JsonbIteratorToken kind;
+    std::size_t bytes = 0;
     while ((kind = JsonbIteratorNext(&iterator, &token, false)) != WJB_DONE) {
+        // Only trivially destructible locals here: the values built so far
+        // belong to slot, so a cancel or error may longjmp out of this loop.
+        CHECK_FOR_INTERRUPTS();
         Value *parent = depth == 0 ? nullptr : stack[depth - 1];
+        // The engine size of what this token adds (engine::approximate_size).
+        switch (kind) {
+        case WJB_BEGIN_ARRAY:
+        case WJB_BEGIN_OBJECT:
+            if (!(kind == WJB_BEGIN_ARRAY && token.val.array.rawScalar))
+                bytes += engine::value_node_bytes;
+            break;
+        case WJB_KEY:
+            bytes += engine::member_key_bytes + static_cast<std::size_t>(token.val.string.len);
+            break;
+        case WJB_VALUE:
+        case WJB_ELEM:
+            bytes += engine::value_node_bytes;
+            if (token.type == jbvString)
+                bytes += static_cast<std::size_t>(token.val.string.len);
+            break; // a number's text is counted once it is decoded, below
+        default:
+            break;
+        }
+        if (bytes > max_bytes)
+            raise_document_too_large(max_bytes, is_patch);
         switch (kind) {
         case WJB_BEGIN_ARRAY:
         case WJB_BEGIN_OBJECT: {
@@ -168,8 +227,14 @@ Value &jsonb_to_value(Jsonb *jsonb, OwnedValue *slot, std::size_t setting, bool 
             break;
         case WJB_VALUE:
         case WJB_ELEM: {
-            if (place_scalar(root, parent, key, key_length, token) == nullptr)
+            Value *placed = place_scalar(root, parent, key, key_length, token);
+            if (placed == nullptr)
                 raise_out_of_memory();
+            if (placed->kind() == Kind::Number) {
+                bytes += placed->number_text().size();
+                if (bytes > max_bytes)
+                    raise_document_too_large(max_bytes, is_patch);
+            }
             break;
         }
         case WJB_DONE:
@@ -177,6 +242,7 @@ Value &jsonb_to_value(Jsonb *jsonb, OwnedValue *slot, std::size_t setting, bool 
         }
     }
     pfree(stack);
+    slot->size = bytes;
     return *root;
 }
 
@@ -210,12 +276,19 @@ int reserve(StringInfo buffer, int length)
     return offset;
 }
 
-void check_length(uint32 length)
+// Refuses a container past jsonb's own limit with our documented error,
+// before jsonb's undocumented one could fire. Results are bounded by
+// draft_mode.max_document_size, which is below this limit, so this is a
+// safety net. length is a 64-bit sum so that it cannot wrap.
+void check_length(uint64 length)
 {
     if (length > JENTRY_OFFLENMASK)
-        ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-                        errmsg("total size of jsonb array elements exceeds the maximum of %d bytes",
-                               JENTRY_OFFLENMASK)));
+        ereport(ERROR,
+                (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                 errmsg("result is larger than jsonb's limit of %d bytes", JENTRY_OFFLENMASK),
+                 errdetail_internal("{\"limit\":\"jsonb_size\",\"value\":%d}", JENTRY_OFFLENMASK),
+                 errhint("A jsonb value holds at most 256 MB; lower draft_mode.max_document_size "
+                         "or split the document.")));
 }
 
 // Writes a scalar's data; returns its JEntry (type and length).
@@ -228,7 +301,7 @@ uint32 write_scalar(StringInfo buffer, const Value &value)
         return value.as_boolean() ? JENTRY_ISBOOL_TRUE : JENTRY_ISBOOL_FALSE;
     case Kind::String: {
         const std::string &text = value.as_string();
-        check_length(static_cast<uint32>(text.size()));
+        check_length(text.size());
         appendBinaryStringInfo(buffer, text.data(), static_cast<int>(text.size()));
         return static_cast<uint32>(text.size());
     }
@@ -258,9 +331,10 @@ uint32 write_value(StringInfo buffer, const Value &value);
 void write_child(StringInfo buffer, const Value &child, int entries, std::size_t index,
                  uint32 &total)
 {
+    CHECK_FOR_INTERRUPTS();
     uint32 entry = write_value(buffer, child);
+    check_length(static_cast<uint64>(total) + JBE_OFFLENFLD(entry));
     total += JBE_OFFLENFLD(entry);
-    check_length(total);
     if (index % JB_OFFSET_STRIDE == 0)
         entry = (entry & JENTRY_TYPEMASK) | total | JENTRY_HAS_OFF;
     memcpy(buffer->data + entries + index * sizeof(JEntry), &entry, sizeof(JEntry));
@@ -270,6 +344,7 @@ void write_child(StringInfo buffer, const Value &child, int entries, std::size_t
 // raw_scalar wraps a bare scalar document as jsonb does.
 uint32 write_container(StringInfo buffer, const Value &value, bool raw_scalar)
 {
+    check_stack_depth();
     CHECK_FOR_INTERRUPTS();
     int start = buffer->len;
     pad_to_int(buffer);
@@ -288,10 +363,10 @@ uint32 write_container(StringInfo buffer, const Value &value, bool raw_scalar)
         appendBinaryStringInfo(buffer, reinterpret_cast<const char *>(&header), sizeof header);
         int entries = reserve(buffer, static_cast<int>(2 * count * sizeof(JEntry)));
         for (std::size_t i = 0; i < count; ++i) {
+            check_length(static_cast<uint64>(total) + members[i].first.size());
             uint32 entry = static_cast<uint32>(members[i].first.size());
             appendBinaryStringInfo(buffer, members[i].first.data(), static_cast<int>(entry));
             total += entry;
-            check_length(total);
             if (i % JB_OFFSET_STRIDE == 0)
                 entry = total | JENTRY_HAS_OFF;
             memcpy(buffer->data + entries + i * sizeof(JEntry), &entry, sizeof(JEntry));
@@ -299,8 +374,8 @@ uint32 write_container(StringInfo buffer, const Value &value, bool raw_scalar)
         for (std::size_t i = 0; i < count; ++i)
             write_child(buffer, members[i].second, entries, count + i, total);
     }
+    check_length(static_cast<uint64>(buffer->len - start));
     uint32 length = static_cast<uint32>(buffer->len - start);
-    check_length(length);
     return JENTRY_ISCONTAINER | length;
 }
 

@@ -8,13 +8,16 @@
 #pragma once
 
 #include "boundary/postgres_headers.h"
+#include "engine/engine_error.h"
 #include "engine/json_value.h"
 
 namespace draft_mode::boundary {
 
-// A heap engine Value owned by the memory context the slot was made in.
+// A heap engine Value owned by the memory context the slot was made in, and
+// its engine size (engine::approximate_size) as counted while converting.
 struct OwnedValue {
     engine::Value *value;
+    std::size_t size;
 };
 
 // Makes an empty slot whose value is deleted when CurrentMemoryContext is
@@ -24,17 +27,29 @@ OwnedValue *make_owned_value();
 // Deletes the slot's value now; the context callback then does nothing.
 void release(OwnedValue *slot);
 
-// Converts jsonb into a new Value stored in slot. Raises 54000 when the
-// document nests deeper than max_depth, or, for a patch (is_patch), deeper
-// than max_depth + engine::patch_value_depth. Numbers keep a pointer to their
-// Numeric inside jsonb, so jsonb must outlive every Value built from it
-// (and every jsonb built by value_to_jsonb from those values).
-engine::Value &jsonb_to_value(Jsonb *jsonb, OwnedValue *slot, std::size_t max_depth,
+// Converts jsonb into a new Value stored in slot, bounded before the work:
+// raises 54000 (with the documented DETAIL and HINT) when the document nests
+// deeper than limits.max_depth, or, for a patch (is_patch), deeper than
+// max_depth + engine::patch_value_depth; when its engine size would pass
+// limits.max_document_bytes (refused at once when its jsonb size already
+// does, else as soon as the count passes it); and, for a patch, when jsonb's
+// array header counts more than limits.max_operations operations (before
+// anything is converted). Polls for query cancel once per jsonb token.
+// Numbers keep a pointer to their Numeric inside jsonb, so jsonb must
+// outlive every Value built from it (and every jsonb built by value_to_jsonb
+// from those values).
+engine::Value &jsonb_to_value(Jsonb *jsonb, OwnedValue *slot, const engine::Limits &limits,
                               bool is_patch = false);
+
+// Raises the documented 54000 error for an input (a document, or a patch
+// when is_patch) over the size limit of max_bytes.
+[[noreturn]] void raise_document_too_large(std::size_t max_bytes, bool is_patch);
 
 // Builds jsonb (in CurrentMemoryContext) from an engine Value. size_hint,
 // when known (the size of the document the value came from), sizes the
-// output buffer up front so it does not grow by repeated copies.
+// output buffer up front so it does not grow by repeated copies. Polls for
+// query cancel once per value written; a result past jsonb's own size limit
+// raises the documented 54000 error (limit "jsonb_size") before jsonb would.
 Jsonb *value_to_jsonb(const engine::Value &value, std::size_t size_hint = 0);
 
 } // namespace draft_mode::boundary

@@ -57,28 +57,45 @@ class Interrupt {
   public:
     using Poll = bool (*)();
     explicit Interrupt(Poll poll = nullptr) : poll_(poll) {}
-    // Call once per unit of work; checks the flag every 1024 calls.
-    void tick()
+    // Call once per unit of work (a node visited, an element shifted);
+    // units > 1 counts a step that costs that many units, so a step that
+    // moves a long array counts as what it costs. The flag is read once
+    // every 1024 units, a few microseconds of work.
+    void tick(std::size_t units = 1)
     {
-        if (poll_ != nullptr && (++ticks_ & 1023u) == 0 && poll_())
+        ticks_ += units;
+        if (ticks_ < next_poll_)
+            return;
+        next_poll_ = ticks_ + 1024;
+        if (poll_ != nullptr && poll_())
             throw Cancelled();
     }
 
   private:
     Poll poll_;
-    unsigned ticks_ = 0;
+    std::size_t ticks_ = 0;
+    std::size_t next_poll_ = 1024;
 };
 
 // Context every engine operation receives.
 struct Context {
     Limits limits;
     Interrupt interrupt;
-    // The approximate stored size of the document an operation changes, when
-    // the caller knows it (0: the engine measures the document if it must).
+    // approximate_size() of the document an operation changes, when the
+    // caller knows it (the boundary counts it while converting jsonb); 0: the
+    // engine measures the document if it must.
     std::size_t document_size = 0;
 };
 
 // Appends text as a JSON string literal (quoted, escaped) to out.
 void append_json_string(std::string &out, const std::string &text);
+
+// Longest text (in bytes) an error message or DETAIL quotes from its input;
+// the rest is cut at a UTF-8 character boundary and "..." appended, so an
+// error about a 100 MB key costs a few kilobytes, not 100 MB.
+constexpr std::size_t max_quoted_bytes = 1024;
+
+// Like append_json_string, but quotes at most max_quoted_bytes of text.
+void append_json_string_capped(std::string &out, const std::string &text);
 
 } // namespace draft_mode::engine

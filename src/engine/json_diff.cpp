@@ -36,6 +36,14 @@
 // Every loop over members or elements, and every node the identical() and
 // structural_hash() probes visit, polls context.interrupt, so a query cancel
 // stops a long diff within a few thousand nodes.
+//
+// Output bound: the patch is counted as it is built, operations and engine
+// bytes (each operation's path and value included). As soon as it would
+// have more than limits.max_operations operations or more than
+// limits.max_document_bytes bytes, diff throws DiffTooLarge; it never
+// returns a different patch because of a setting, so its result depends on
+// its two arguments alone. Memory is thus bounded by the inputs plus about
+// max_document_bytes.
 #include "json_diff.h"
 
 #include <algorithm>
@@ -78,6 +86,9 @@ class Differ {
     // Hands over the operations collected so far.
     Array take_ops() { return std::move(ops_); }
 
+    // Engine bytes of the operations collected so far.
+    std::size_t bytes() const { return bytes_; }
+
   private:
     void diff_object(const Object &source, const Object &target);
     void diff_array(const Array &source, const Array &target);
@@ -91,17 +102,40 @@ class Differ {
     // down so that recursion does not copy the whole path at every level.
     Pointer path_;
     Array ops_;
+    std::size_t bytes_ = 0;
 };
+
+// What one operation object costs in engine memory, its value aside: the
+// array element, three members with their keys, the op name and the path.
+std::size_t operation_bytes(const std::string &path)
+{
+    return value_node_bytes + 3 * (member_key_bytes + value_node_bytes) + 16 + path.size();
+}
 
 // Appends one operation {"op", "path"[, "value"]}; members are added in jsonb
 // key order ("op" < "path" < "value": shorter keys first).
+// Both bounds are checked before anything is allocated for the operation.
 void Differ::emit(const char *op, const std::string &path, const Value *value)
 {
+    const Limits &limits = context_.limits;
+    if (ops_.size() >= limits.max_operations)
+        throw DiffTooLarge("diff would have more than " + std::to_string(limits.max_operations) +
+                               " operations",
+                           "{\"limit\":\"max_patch_operations\",\"value\":" +
+                               std::to_string(limits.max_operations) + "}");
+    bytes_ += operation_bytes(path);
+    if (value != nullptr && bytes_ <= limits.max_document_bytes)
+        bytes_ += approximate_size(*value, &context_.interrupt);
+    if (bytes_ > limits.max_document_bytes)
+        throw DiffTooLarge("diff would be larger than the document size limit of " +
+                               std::to_string(limits.max_document_bytes) + " bytes",
+                           "{\"limit\":\"max_document_size\",\"value\":" +
+                               std::to_string(limits.max_document_bytes) + "}");
     Object operation;
     operation.append_sorted("op", Value::string(op));
     operation.append_sorted("path", Value::string(path));
     if (value != nullptr)
-        operation.append_sorted("value", *value);
+        operation.append_sorted("value", copy_value(*value, &context_.interrupt));
     ops_.push_back(Value::object(std::move(operation)));
 }
 
@@ -387,17 +421,17 @@ Value diff(const Value &source, const Value &target, Context &context)
 {
     Differ differ(context);
     differ.diff_value(source, target);
-    Array ops = differ.take_ops();
-    // A patch longer than apply_patch accepts would be useless (history
-    // replays these patches): replace the whole document instead.
-    if (ops.size() > context.limits.max_operations) {
-        Object replace;
-        replace.set("op", Value::string("replace"));
-        replace.set("path", Value::string(""));
-        replace.set("value", target);
-        ops.clear();
-        ops.push_back(Value::object(std::move(replace)));
-    }
+    return Value::array(differ.take_ops());
+}
+
+Value replace_whole_document(const Value &target, Context &context)
+{
+    Object replace;
+    replace.append_sorted("op", Value::string("replace"));
+    replace.append_sorted("path", Value::string(""));
+    replace.append_sorted("value", copy_value(target, &context.interrupt));
+    Array ops;
+    ops.push_back(Value::object(std::move(replace)));
     return Value::array(std::move(ops));
 }
 

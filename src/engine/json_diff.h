@@ -6,13 +6,29 @@
 
 namespace draft_mode::engine {
 
+// Thrown by diff when the patch would pass a bound: more operations than
+// limits.max_operations, or more engine bytes than limits.max_document_bytes
+// (paths and values included). Its kind is LimitExceeded.
+class DiffTooLarge : public EngineError {
+  public:
+    DiffTooLarge(const std::string &message, std::string detail)
+        : EngineError(ErrorKind::LimitExceeded, message, std::move(detail))
+    {
+    }
+};
+
 // Returns a patch (a JSON array of operations) such that
 // apply_patch(source, diff(source, target)) yields a document identical to
 // target, numbers' text included. Objects are compared member by member;
 // arrays by common prefix/suffix plus a bounded Myers diff of the middle, so
-// an insertion or removal in the middle of an array is one operation. A patch
-// that would have more than limits.max_operations operations is replaced by
-// one "replace" of the whole document, so the result always applies.
+// an insertion or removal in the middle of an array is one operation.
+// The result depends on source and target only, never on the limits: a
+// patch over limits.max_operations operations or limits.max_document_bytes
+// bytes is refused (DiffTooLarge) as soon as the bound is passed.
 Value diff(const Value &source, const Value &target, Context &context);
+
+// The one-operation patch [{"op":"replace","path":"","value":target}], for
+// callers (the store's history) that fall back to it when diff refuses.
+Value replace_whole_document(const Value &target, Context &context);
 
 } // namespace draft_mode::engine

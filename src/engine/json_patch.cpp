@@ -71,15 +71,15 @@ EngineError operation_error(ErrorKind kind, const Site &site, const std::string 
     }
     if (site.from != nullptr) {
         message += " from ";
-        append_json_string(message, *site.from);
+        append_json_string_capped(message, *site.from);
         detail += ",\"from\":";
-        append_json_string(detail, *site.from);
+        append_json_string_capped(detail, *site.from);
     }
     if (site.path != nullptr) {
         message += site.from != nullptr ? " to " : " at ";
-        append_json_string(message, *site.path);
+        append_json_string_capped(message, *site.path);
         detail += ",\"path\":";
-        append_json_string(detail, *site.path);
+        append_json_string_capped(detail, *site.path);
     }
     if (site.op != nullptr)
         message += ")";
@@ -141,7 +141,7 @@ std::optional<Op> parse_op(const std::string &name)
 }
 
 // Validates the patch document and returns its operations.
-std::vector<Operation> parse_patch(const Value &patch, const Limits &limits)
+std::vector<Operation> parse_patch(const Value &patch, const Limits &limits, Interrupt &interrupt)
 {
     if (!patch.is_array())
         throw EngineError(ErrorKind::InvalidPatch,
@@ -158,6 +158,7 @@ std::vector<Operation> parse_patch(const Value &patch, const Limits &limits)
     std::vector<Operation> operations;
     operations.reserve(items.size());
     for (std::size_t i = 0; i < items.size(); ++i) {
+        interrupt.tick();
         Site site;
         site.index = i;
         if (!items[i].is_object())
@@ -170,9 +171,9 @@ std::vector<Operation> parse_patch(const Value &patch, const Limits &limits)
         auto op = parse_op(op_text);
         if (!op) {
             std::string summary = "unknown op ";
-            append_json_string(summary, op_text);
+            append_json_string_capped(summary, op_text);
             std::string detail = "{\"operation\":" + std::to_string(i) + ",\"op\":";
-            append_json_string(detail, op_text);
+            append_json_string_capped(detail, op_text);
             detail += ",\"reason\":\"unknown_op\"}";
             throw EngineError(ErrorKind::InvalidPatch,
                               summary + " in patch operation " + std::to_string(i), detail);
@@ -212,18 +213,18 @@ class Patcher {
         switch (operation.op) {
         case Op::Add:
             check_growth(operation.path, *operation.value, replaced_by_add(operation.path));
-            add(operation.path, Value(*operation.value), "path");
+            add(operation.path, copy_value(*operation.value, interrupt()), "path");
             break;
         case Op::Remove: {
             Value removed = remove(operation.path, "path");
             if (size_ != 0)
-                size_ -= std::min(size_, approximate_size(removed));
+                size_ -= std::min(size_, approximate_size(removed, interrupt()));
             break;
         }
         case Op::Replace: {
             Value *replaced = target(operation.path, "path");
             check_growth(operation.path, *operation.value, replaced);
-            *replaced = *operation.value;
+            *replaced = copy_value(*operation.value, interrupt());
             break;
         }
         case Op::Move: {
@@ -239,19 +240,23 @@ class Patcher {
             break;
         }
         case Op::Copy: {
-            Value copied = *target(operation.from, "from");
-            check_growth(operation.path, copied, replaced_by_add(operation.path));
-            add(operation.path, std::move(copied), "path");
+            // Measured before it is copied: a copy that would pass the size
+            // limit is refused without allocating it.
+            const Value &source = *target(operation.from, "from");
+            check_growth(operation.path, source, replaced_by_add(operation.path));
+            add(operation.path, copy_value(source, interrupt()), "path");
             break;
         }
         case Op::Test:
-            if (!json_equal(*target(operation.path, "path"), *operation.value))
+            if (!json_equal(*target(operation.path, "path"), *operation.value, interrupt()))
                 throw operation_error(ErrorKind::TestFailed, site, "test failed", "value_differs");
             break;
         }
     }
 
   private:
+    Interrupt *interrupt() { return &context_.interrupt; }
+
     // Error about pointer `which` ("path" or "from") of the current operation.
     EngineError not_found(const char *which, const char *reason)
     {
@@ -308,6 +313,8 @@ class Patcher {
         Value &container = parent(pointer, which);
         const std::string &token = pointer.tokens.back();
         if (container.is_object()) {
+            // A sorted insert shifts up to every member.
+            context_.interrupt.tick(container.as_object().size());
             container.as_object().set(token, std::move(value));
         } else if (container.is_array()) {
             Array &items = container.as_array();
@@ -320,6 +327,7 @@ class Patcher {
                 throw not_found(which, "invalid_index");
             if (*index > items.size())
                 throw not_found(which, "index_out_of_range");
+            context_.interrupt.tick(items.size() - *index); // elements shifted
             items.insert(items.begin() + static_cast<std::ptrdiff_t>(*index), std::move(value));
         } else {
             throw not_found(which, "parent_not_container");
@@ -335,6 +343,8 @@ class Patcher {
         Value &container = parent(pointer, which);
         Value *removed = step(container, pointer.tokens.back(), which);
         Value taken = std::move(*removed);
+        context_.interrupt.tick(container.is_object() ? container.as_object().size()
+                                                      : container.as_array().size());
         if (container.is_object())
             container.as_object().erase(pointer.tokens.back());
         else
@@ -347,7 +357,7 @@ class Patcher {
     void check_depth(const Pointer &pointer, const Value &value)
     {
         std::size_t limit = context_.limits.max_depth;
-        if (pointer.tokens.size() + depth(value) > limit)
+        if (pointer.tokens.size() + depth(value, interrupt()) > limit)
             throw operation_error(ErrorKind::LimitExceeded, *site_,
                                   "result would nest deeper than the limit of " +
                                       std::to_string(limit) + " levels",
@@ -362,10 +372,12 @@ class Patcher {
     {
         check_depth(pointer, value);
         if (size_ == 0)
-            size_ = approximate_size(document_);
+            size_ = approximate_size(document_, interrupt());
         if (replaced != nullptr)
-            size_ -= std::min(size_, approximate_size(*replaced));
-        size_ += approximate_size(value);
+            size_ -= std::min(size_, approximate_size(*replaced, interrupt()));
+        else if (!pointer.tokens.empty()) // a new member's key (an array slot costs less)
+            size_ += member_key_bytes + pointer.tokens.back().size();
+        size_ += approximate_size(value, interrupt());
         if (size_ > context_.limits.max_document_bytes)
             throw operation_error(ErrorKind::LimitExceeded, *site_,
                                   "result would exceed the document size limit of " +
@@ -394,34 +406,84 @@ class Patcher {
     std::size_t size_; // estimated size of the document; 0 until needed
 };
 
-// RFC 7396 MergePatch(target, patch), merging into target in place.
-void merge_into(Value &target, const Value &patch, Context &context)
-{
-    context.interrupt.tick();
-    if (!patch.is_object()) {
-        target = patch;
-        return;
+// RFC 7396 MergePatch, merging into a target in place, with a running
+// estimate of the result's size so that a merge cannot build a document
+// larger than the size limit.
+class Merger {
+  public:
+    explicit Merger(Context &context) : context_(context), size_(context.document_size) {}
+
+    void merge(Value &document, const Value &patch)
+    {
+        if (size_ == 0)
+            size_ = approximate_size(document, &context_.interrupt);
+        merge_into(document, patch);
     }
-    if (!target.is_object())
-        target = Value::object();
-    Object &members = target.as_object();
-    for (const Member &member : patch.as_object().members()) {
-        if (member.second.is_null()) {
-            members.erase(member.first);
-            continue;
+
+  private:
+    void merge_into(Value &target, const Value &patch)
+    {
+        context_.interrupt.tick();
+        if (!patch.is_object()) {
+            replace(target, patch);
+            return;
         }
-        Value *child = members.find(member.first);
-        if (child == nullptr)
-            child = &members.set(member.first, Value());
-        merge_into(*child, member.second, context);
+        if (!target.is_object()) {
+            shrink(approximate_size(target, &context_.interrupt));
+            target = Value::object();
+        }
+        Object &members = target.as_object();
+        for (const Member &member : patch.as_object().members()) {
+            context_.interrupt.tick(members.size()); // a sorted insert or erase shifts
+            if (member.second.is_null()) {
+                if (const Value *removed = members.find(member.first)) {
+                    shrink(member_key_bytes + member.first.size() +
+                           approximate_size(*removed, &context_.interrupt));
+                    members.erase(member.first);
+                }
+                continue;
+            }
+            Value *child = members.find(member.first);
+            if (child == nullptr) {
+                grow(member_key_bytes + member.first.size() + value_node_bytes);
+                child = &members.set(member.first, Value());
+            }
+            merge_into(*child, member.second);
+        }
     }
-}
+
+    // Replaces target with a copy of value; the size is checked before the
+    // copy is made.
+    void replace(Value &target, const Value &value)
+    {
+        shrink(approximate_size(target, &context_.interrupt));
+        grow(approximate_size(value, &context_.interrupt));
+        target = copy_value(value, &context_.interrupt);
+    }
+
+    void shrink(std::size_t bytes) { size_ -= std::min(size_, bytes); }
+
+    void grow(std::size_t bytes)
+    {
+        size_ += bytes;
+        std::size_t limit = context_.limits.max_document_bytes;
+        if (size_ > limit)
+            throw EngineError(ErrorKind::LimitExceeded,
+                              "merge result would exceed the document size limit of " +
+                                  std::to_string(limit) + " bytes",
+                              "{\"limit\":\"max_document_size\",\"value\":" +
+                                  std::to_string(limit) + ",\"reason\":\"max_document_size\"}");
+    }
+
+    Context &context_;
+    std::size_t size_; // estimated engine size of the document; 0 until needed
+};
 
 } // namespace
 
 void apply_patch(Value &document, const Value &patch, Context &context)
 {
-    std::vector<Operation> operations = parse_patch(patch, context.limits);
+    std::vector<Operation> operations = parse_patch(patch, context.limits, context.interrupt);
     Patcher patcher(document, context);
     for (std::size_t i = 0; i < operations.size(); ++i) {
         context.interrupt.tick();
@@ -438,7 +500,7 @@ void apply_patch(Value &document, const Value &patch, Context &context)
 
 void apply_merge_patch(Value &document, const Value &patch, Context &context)
 {
-    merge_into(document, patch, context);
+    Merger(context).merge(document, patch);
 }
 
 } // namespace draft_mode::engine

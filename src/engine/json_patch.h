@@ -11,6 +11,10 @@ namespace draft_mode::engine {
 // deeper than max_depth (so every diff of documents within it applies).
 constexpr std::size_t patch_value_depth = 2;
 
+// How much larger than max_document_bytes a patch may be: room for the
+// operation object around a whole document (a one-op "replace" of "").
+constexpr std::size_t patch_overhead_bytes = 1024;
+
 // Applies an RFC 6902 patch to document, in place. Atomic from the caller's
 // point of view: on any error EngineError is thrown and the caller must
 // discard the document (it may be partly changed). Errors name the index of

@@ -1,25 +1,49 @@
 // JSON Pointer (RFC 6901).
 #include "json_pointer.h"
 
+#include <cstdint>
+
 #include "engine_error.h"
 
 namespace draft_mode::engine {
+
+namespace {
+
+// The InvalidPointer error for text; quotes at most max_quoted_bytes of it.
+EngineError invalid_pointer(std::string_view text, const char *reason)
+{
+    std::string quoted(text.substr(0, max_quoted_bytes + 4));
+    std::string detail = "{\"pointer\":";
+    append_json_string_capped(detail, quoted);
+    detail += ",\"reason\":\"";
+    detail += reason;
+    detail += "\"}";
+    std::string message = "invalid JSON pointer ";
+    append_json_string_capped(message, quoted);
+    return EngineError(ErrorKind::InvalidPointer, message, detail);
+}
+
+// The child of container named by token, or nullptr.
+const Value *child_of(const Value &container, const std::string &token)
+{
+    if (container.is_object())
+        return container.as_object().find(token);
+    if (container.is_array()) {
+        auto index = parse_array_index(token);
+        const Array &items = container.as_array();
+        return index && *index < items.size() ? &items[*index] : nullptr;
+    }
+    return nullptr;
+}
+
+} // namespace
 
 Pointer Pointer::parse(std::string_view text)
 {
     Pointer pointer;
     if (text.empty())
         return pointer;
-    auto invalid = [&](const char *reason) {
-        std::string detail = "{\"pointer\":";
-        append_json_string(detail, std::string(text));
-        detail += ",\"reason\":\"";
-        detail += reason;
-        detail += "\"}";
-        std::string message = "invalid JSON pointer ";
-        append_json_string(message, std::string(text));
-        return EngineError(ErrorKind::InvalidPointer, message, detail);
-    };
+    auto invalid = [&](const char *reason) { return invalid_pointer(text, reason); };
     if (text[0] != '/')
         throw invalid("must_start_with_slash");
     std::string token;
@@ -82,15 +106,51 @@ Pointer Pointer::child(std::size_t index) const
 
 std::optional<std::size_t> parse_array_index(std::string_view token)
 {
-    if (token.empty() || token.size() > 18 || (token.size() > 1 && token[0] == '0'))
+    if (token.empty() || (token.size() > 1 && token[0] == '0'))
         return std::nullopt;
     std::size_t index = 0;
+    bool overflow = false;
     for (char c : token) {
         if (c < '0' || c > '9')
             return std::nullopt;
-        index = index * 10 + static_cast<std::size_t>(c - '0');
+        // RFC 6901's grammar has no length limit: a longer index is valid,
+        // just larger than any array (it saturates, so it is out of range).
+        if (overflow || index > (SIZE_MAX - 9) / 10)
+            overflow = true;
+        else
+            index = index * 10 + static_cast<std::size_t>(c - '0');
     }
-    return index;
+    return overflow ? SIZE_MAX : index;
+}
+
+const Value *find(const Value &document, std::string_view text, Interrupt *interrupt)
+{
+    if (text.empty())
+        return &document;
+    if (text[0] != '/')
+        throw invalid_pointer(text, "must_start_with_slash");
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (interrupt != nullptr)
+            interrupt->tick();
+        if (text[i] == '~' && (i + 1 == text.size() || (text[i + 1] != '0' && text[i + 1] != '1')))
+            throw invalid_pointer(text, "bad_escape");
+    }
+    const Value *current = &document;
+    std::string token;
+    for (std::size_t i = 1; i <= text.size(); ++i) {
+        if (i == text.size() || text[i] == '/') {
+            current = child_of(*current, token);
+            if (current == nullptr)
+                return nullptr;
+            token.clear();
+        } else if (text[i] == '~') {
+            token += text[i + 1] == '0' ? '~' : '/';
+            ++i;
+        } else {
+            token += text[i];
+        }
+    }
+    return current;
 }
 
 const Value *find(const Value &document, const Pointer &pointer)

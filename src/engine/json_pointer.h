@@ -28,11 +28,19 @@ struct Pointer {
 };
 
 // Parses an array index token: digits only, no leading zero, no sign.
-// Returns nullopt for anything else (including "-" and overflow).
+// Returns nullopt for anything else (including "-"); an index too large for
+// size_t is SIZE_MAX, which is out of range of every array.
 std::optional<std::size_t> parse_array_index(std::string_view token);
 
 // Finds the value a pointer refers to, or nullptr when any token is missing,
 // an index is invalid, or a token walks into a scalar.
 const Value *find(const Value &document, const Pointer &pointer);
+
+// The same for pointer text, without building its token list: the syntax
+// of the whole text is checked first (InvalidPointer, as Pointer::parse),
+// then the walk holds one token at a time and stops at the first missing
+// one, so a pointer far longer than the document costs no memory.
+// With an interrupt, polls it once per byte checked.
+const Value *find(const Value &document, std::string_view text, Interrupt *interrupt = nullptr);
 
 } // namespace draft_mode::engine

@@ -202,4 +202,17 @@ void append_json_string(std::string &out, const std::string &text)
     out += '"';
 }
 
+void append_json_string_capped(std::string &out, const std::string &text)
+{
+    if (text.size() <= max_quoted_bytes) {
+        append_json_string(out, text);
+        return;
+    }
+    std::size_t cut = max_quoted_bytes;
+    // Step back over UTF-8 continuation bytes so no character is split.
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+        --cut;
+    append_json_string(out, text.substr(0, cut) + "...");
+}
+
 } // namespace draft_mode::engine

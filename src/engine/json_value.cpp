@@ -365,11 +365,17 @@ bool equal_with(const Value &a, const Value &b, NumbersEqual numbers_equal,
 
 } // namespace
 
-bool json_equal(const Value &a, const Value &b)
+bool json_equal(const Value &a, const Value &b, Interrupt *interrupt)
 {
-    return equal_with(a, b, [](const std::string &x, const std::string &y) {
-        return compare_numbers(x, y) == 0;
-    });
+    return equal_with(
+        a, b,
+        [interrupt](const std::string &x, const std::string &y) {
+            // Comparing long number texts costs about their length.
+            if (interrupt != nullptr)
+                interrupt->tick(x.size() + y.size());
+            return compare_numbers(x, y) == 0;
+        },
+        interrupt);
 }
 
 bool identical(const Value &a, const Value &b, Interrupt *interrupt)
@@ -378,47 +384,81 @@ bool identical(const Value &a, const Value &b, Interrupt *interrupt)
         a, b, [](const std::string &x, const std::string &y) { return x == y; }, interrupt);
 }
 
-std::size_t depth(const Value &value)
+std::size_t depth(const Value &value, Interrupt *interrupt)
 {
+    if (interrupt != nullptr)
+        interrupt->tick();
     std::size_t deepest = 0;
     if (value.is_array()) {
         for (const Value &item : value.as_array())
-            deepest = std::max(deepest, depth(item));
+            deepest = std::max(deepest, depth(item, interrupt));
     } else if (value.is_object()) {
         for (const Member &member : value.as_object().members())
-            deepest = std::max(deepest, depth(member.second));
+            deepest = std::max(deepest, depth(member.second, interrupt));
     } else {
         return 0;
     }
     return deepest + 1;
 }
 
-std::size_t approximate_size(const Value &value)
+std::size_t approximate_size(const Value &value, Interrupt *interrupt)
 {
-    // Per-node overhead approximates jsonb's 4-byte entry headers.
-    constexpr std::size_t entry = 4;
+    if (interrupt != nullptr)
+        interrupt->tick();
     switch (value.kind()) {
     case Kind::Null:
     case Kind::Boolean:
-        return entry;
+        return value_node_bytes;
     case Kind::Number:
-        return entry + value.number_text().size() / 2 + 8;
+        return value_node_bytes + value.number_text().size();
     case Kind::String:
-        return entry + value.as_string().size();
+        return value_node_bytes + value.as_string().size();
     case Kind::Array: {
-        std::size_t total = entry + 4;
+        std::size_t total = value_node_bytes;
         for (const Value &item : value.as_array())
-            total += approximate_size(item);
+            total += approximate_size(item, interrupt);
         return total;
     }
     case Kind::Object: {
-        std::size_t total = entry + 4;
+        std::size_t total = value_node_bytes;
         for (const Member &member : value.as_object().members())
-            total += entry + member.first.size() + approximate_size(member.second);
+            total +=
+                member_key_bytes + member.first.size() + approximate_size(member.second, interrupt);
         return total;
     }
     }
-    return entry;
+    return value_node_bytes;
+}
+
+Value copy_value(const Value &value, Interrupt *interrupt)
+{
+    if (interrupt != nullptr)
+        interrupt->tick();
+    switch (value.kind()) {
+    case Kind::Array: {
+        const Array &items = value.as_array();
+        Array copy;
+        copy.reserve(items.size());
+        for (const Value &item : items)
+            copy.push_back(copy_value(item, interrupt));
+        return Value::array(std::move(copy));
+    }
+    case Kind::Object: {
+        const std::vector<Member> &members = value.as_object().members();
+        Object copy;
+        copy.members().reserve(members.size());
+        for (const Member &member : members)
+            copy.members().emplace_back(member.first, copy_value(member.second, interrupt));
+        return Value::object(std::move(copy));
+    }
+    default:
+        // Scalars: one allocation at most, proportional to their text.
+        if (interrupt != nullptr && value.kind() != Kind::Null && value.kind() != Kind::Boolean)
+            interrupt->tick((value.kind() == Kind::String ? value.as_string().size()
+                                                          : value.number_text().size()) /
+                            4096);
+        return value;
+    }
 }
 
 namespace {

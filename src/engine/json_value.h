@@ -107,7 +107,8 @@ int compare_numbers(std::string_view a, std::string_view b);
 
 // JSON equality as RFC 6902 "test" defines it: numbers equal by value,
 // objects regardless of member order, arrays element by element.
-bool json_equal(const Value &a, const Value &b);
+// With an interrupt, polls it once per node visited.
+bool json_equal(const Value &a, const Value &b, Interrupt *interrupt = nullptr);
 
 // Representation equality: like json_equal but numbers must have the same
 // text ("1.0" differs from "1"). Used by diff so that exact text survives.
@@ -116,10 +117,26 @@ bool json_equal(const Value &a, const Value &b);
 bool identical(const Value &a, const Value &b, Interrupt *interrupt = nullptr);
 
 // Nesting depth: 0 for a scalar, 1 for an empty or scalar-only container.
-std::size_t depth(const Value &value);
+// With an interrupt, polls it once per node visited.
+std::size_t depth(const Value &value, Interrupt *interrupt = nullptr);
 
-// Approximate size in bytes of the value once stored as jsonb; used for limits.
-std::size_t approximate_size(const Value &value);
+// What one node costs in engine memory, children not included: the Value
+// itself (an array element or member value lives inline in its container's
+// buffer) plus the text of a string or number. An object member adds
+// member_key_bytes plus its key's length. The same accounting is used by
+// approximate_size and by the boundary's jsonb conversion, and it is never
+// less than the node's jsonb size, so a limit on it bounds both.
+constexpr std::size_t value_node_bytes = sizeof(Value);
+constexpr std::size_t member_key_bytes = sizeof(std::string);
+
+// Approximate engine memory of the value in bytes (see value_node_bytes):
+// about 48 bytes per node plus text, at least its jsonb size; used for
+// limits. With an interrupt, polls it once per node visited.
+std::size_t approximate_size(const Value &value, Interrupt *interrupt = nullptr);
+
+// A deep copy of value that polls interrupt once per node, so copying a
+// large subtree can be cancelled (a plain copy cannot).
+Value copy_value(const Value &value, Interrupt *interrupt);
 
 // A structural hash consistent with identical(): identical values hash alike.
 // With an interrupt, polls it once per node visited.

@@ -14,6 +14,24 @@ namespace draft_mode::store {
 
 using boundary::OwnedValue;
 
+namespace {
+
+// The patch the history stores for from -> to: the diff, or, when the diff
+// passes a bound (DiffTooLarge), one "replace" of the whole document. The
+// fallback is the store's own: draft_mode.jsonb_diff refuses instead, so
+// its result never depends on a setting.
+engine::Value history_patch(const engine::Value &from, const engine::Value &to,
+                            engine::Context &context)
+{
+    try {
+        return engine::diff(from, to, context);
+    } catch (const engine::DiffTooLarge &) {
+        return engine::replace_whole_document(to, context);
+    }
+}
+
+} // namespace
+
 bool same_jsonb(Jsonb *a, Jsonb *b)
 {
     return VARSIZE(a) == VARSIZE(b) && std::memcmp(a, b, VARSIZE(a)) == 0;
@@ -21,32 +39,35 @@ bool same_jsonb(Jsonb *a, Jsonb *b)
 
 EditResult compute_edit(Jsonb *old_content, Jsonb *argument, EditKind kind)
 {
-    std::size_t max_depth = boundary::current_limits().max_depth;
+    boundary::require_valid_settings(false);
+    engine::Limits limits = boundary::current_limits();
     OwnedValue *old_value = boundary::make_owned_value();
     OwnedValue *new_value = boundary::make_owned_value();
     OwnedValue *forward = boundary::make_owned_value();
     OwnedValue *inverse = boundary::make_owned_value();
-    engine::Value &before = boundary::jsonb_to_value(old_content, old_value, max_depth);
+    // The argument first: a patch's operation count is refused before the
+    // old content is converted.
     engine::Value &after =
-        boundary::jsonb_to_value(argument, new_value, max_depth, kind == EditKind::Patch);
+        boundary::jsonb_to_value(argument, new_value, limits, kind == EditKind::Patch);
+    engine::Value &before = boundary::jsonb_to_value(old_content, old_value, limits);
 
     boundary::ErrorBox error;
     bool changed = false;
     if (!boundary::run_guarded(error, [&] {
             engine::Context context = boundary::engine_context();
-            context.document_size = VARSIZE(old_content);
+            context.document_size = old_value->size;
             if (kind != EditKind::Replace) {
                 engine::Value operations = std::move(after);
-                after = before;
+                after = engine::copy_value(before, &context.interrupt);
                 if (kind == EditKind::Patch)
                     engine::apply_patch(after, operations, context);
                 else
                     engine::apply_merge_patch(after, operations, context);
             }
-            changed = !engine::identical(before, after);
+            changed = !engine::identical(before, after, &context.interrupt);
             if (changed) {
-                forward->value = new engine::Value(engine::diff(before, after, context));
-                inverse->value = new engine::Value(engine::diff(after, before, context));
+                forward->value = new engine::Value(history_patch(before, after, context));
+                inverse->value = new engine::Value(history_patch(after, before, context));
             }
         }))
         boundary::raise_error(error);
@@ -67,34 +88,41 @@ EditResult compute_edit(Jsonb *old_content, Jsonb *argument, EditKind kind)
 
 Jsonb *apply_patches(Jsonb *content, Jsonb **patches, int count)
 {
-    std::size_t max_depth = boundary::current_limits().max_depth;
+    boundary::require_valid_settings(false);
+    engine::Limits limits = boundary::current_limits();
     OwnedValue *document = boundary::make_owned_value();
-    engine::Value &value = boundary::jsonb_to_value(content, document, max_depth);
+    engine::Value &value = boundary::jsonb_to_value(content, document, limits);
+    // One slot for every patch in turn: each patch's engine value is freed
+    // before the next one is converted, so a replay holds one at a time.
+    OwnedValue *patch = boundary::make_owned_value();
     for (int i = 0; i < count; ++i) {
-        OwnedValue *patch = boundary::make_owned_value();
-        engine::Value &operations = boundary::jsonb_to_value(patches[i], patch, max_depth, true);
+        engine::Value &operations = boundary::jsonb_to_value(patches[i], patch, limits, true);
         boundary::ErrorBox error;
         if (!boundary::run_guarded(error, [&] {
                 engine::Context context = boundary::engine_context();
                 engine::apply_patch(value, operations, context);
             }))
             boundary::raise_error(error);
+        boundary::release(patch);
     }
-    return boundary::value_to_jsonb(value, VARSIZE(content));
+    Jsonb *result = boundary::value_to_jsonb(value, VARSIZE(content));
+    boundary::release(document);
+    return result;
 }
 
 char *rebase_conflicts(Jsonb *current, Jsonb *patch, Jsonb **changes, int count,
                        int64 first_version, int limit)
 {
-    std::size_t max_depth = boundary::current_limits().max_depth;
+    boundary::require_valid_settings(false);
+    engine::Limits limits = boundary::current_limits();
     OwnedValue *document = boundary::make_owned_value();
     OwnedValue *operations = boundary::make_owned_value();
-    engine::Value &current_value = boundary::jsonb_to_value(current, document, max_depth);
-    engine::Value &patch_value = boundary::jsonb_to_value(patch, operations, max_depth, true);
+    engine::Value &patch_value = boundary::jsonb_to_value(patch, operations, limits, true);
+    engine::Value &current_value = boundary::jsonb_to_value(current, document, limits);
     auto **change_values = static_cast<OwnedValue **>(palloc(count * sizeof(OwnedValue *)));
     for (int i = 0; i < count; ++i) {
         change_values[i] = boundary::make_owned_value();
-        boundary::jsonb_to_value(changes[i], change_values[i], max_depth, true);
+        boundary::jsonb_to_value(changes[i], change_values[i], limits, true);
     }
 
     boundary::ErrorBox error;
@@ -122,6 +150,14 @@ char *rebase_conflicts(Jsonb *current, Jsonb *patch, Jsonb **changes, int count,
                 text += '}';
             }
             text += ']';
+            // palloc_extended raises an ERROR (a longjmp past `text`) for a
+            // request over MaxAllocSize, whatever its flags: refuse first.
+            if (text.size() >= MaxAllocSize)
+                throw engine::EngineError(engine::ErrorKind::LimitExceeded,
+                                          "rebase conflict list is larger than " +
+                                              std::to_string(MaxAllocSize) + " bytes",
+                                          "{\"limit\":\"max_alloc_size\",\"value\":" +
+                                              std::to_string(MaxAllocSize) + "}");
             result = static_cast<char *>(palloc_extended(text.size() + 1, MCXT_ALLOC_NO_OOM));
             if (result == nullptr)
                 throw std::bad_alloc();

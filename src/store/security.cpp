@@ -2,6 +2,7 @@
 // function, for the actor recorded in history and for role checks), and the
 // draft_mode settings as SQL sees them.
 #include "boundary/postgres_headers.h"
+#include "boundary/settings.h"
 
 extern "C" {
 
@@ -28,6 +29,7 @@ PG_FUNCTION_INFO_V1(draft_mode_setting);
 // as a pg_cron worker's, where current_setting() would not know them.
 Datum draft_mode_setting(PG_FUNCTION_ARGS)
 {
+    draft_mode::boundary::require_valid_settings(false);
     char *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
     PG_RETURN_TEXT_P(cstring_to_text(GetConfigOptionByName(name, NULL, false)));
 }

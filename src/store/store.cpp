@@ -687,7 +687,9 @@ Outcome undo_or_redo(text *tenant, text *name, const Claim &claim, bool undo)
 }
 
 // The working content at version, rebuilt from the nearest snapshot.
-Jsonb *content_at_version(text *tenant, text *name, int64 current_version, int64 version)
+// read_only: read in the calling statement's snapshot (content_at is STABLE).
+Jsonb *content_at_version(text *tenant, text *name, int64 current_version, int64 version,
+                          bool read_only = false)
 {
     if (version < 1 || version > current_version)
         ereport(
@@ -699,7 +701,7 @@ Jsonb *content_at_version(text *tenant, text *name, int64 current_version, int64
                                 version, current_version),
              errhint("Versions run from 1 to the section's current version.")));
     Datum values[4] = {PointerGetDatum(tenant), PointerGetDatum(name), Int64GetDatum(version), 0};
-    execute(snapshot_statement, values, "   ");
+    execute(snapshot_statement, values, "   ", read_only);
     if (SPI_processed == 0)
         raise_pruned(name, version, "Retention removed the snapshot it would be rebuilt from.");
     bool is_null;
@@ -710,7 +712,7 @@ Jsonb *content_at_version(text *tenant, text *name, int64 current_version, int64
 
     values[2] = Int64GetDatum(snapshot_version);
     values[3] = Int64GetDatum(version);
-    execute(patches_statement, values, "    ");
+    execute(patches_statement, values, "    ", read_only);
     int count = static_cast<int>(SPI_processed);
     if (count != version - snapshot_version)
         raise_pruned(name, version, "Retention removed a change it would be rebuilt from.");
@@ -974,7 +976,9 @@ Datum run_call(FunctionCallInfo fcinfo, const char *operation, int key_argument,
         check_length(key, "idempotency_key", 200,
                      "Use a short unique key per request, such as a UUID.");
     MemoryContext caller = CurrentMemoryContext;
-    SPI_connect();
+    boundary::require_valid_settings(false);
+    if (SPI_connect() != SPI_OK_CONNECT)
+        elog(ERROR, "draft_mode: SPI_connect failed");
     check_tenant(tenant);
     Datum result;
     if (key == nullptr || !replay_or_claim(fcinfo, tenant, key, operation, key_argument, &result)) {
@@ -1441,7 +1445,7 @@ Datum draft_mode_content_at(PG_FUNCTION_ARGS)
             raise_not_found(tenant, name);
         bool is_null;
         int64 current = DatumGetInt64(column(1, &is_null));
-        Jsonb *content = content_at_version(tenant, name, current, PG_GETARG_INT64(2));
+        Jsonb *content = content_at_version(tenant, name, current, PG_GETARG_INT64(2), true);
         MemoryContext spi = MemoryContextSwitchTo(caller);
         Datum result = PointerGetDatum(PG_DETOAST_DATUM_COPY(PointerGetDatum(content)));
         MemoryContextSwitchTo(spi);
@@ -1514,7 +1518,8 @@ Datum draft_mode_renew_lease(PG_FUNCTION_ARGS)
     int64 token = PG_GETARG_INT64(0);
     Interval *ttl = PG_ARGISNULL(1) ? nullptr : PG_GETARG_INTERVAL_P(1);
     MemoryContext caller = CurrentMemoryContext;
-    SPI_connect();
+    if (SPI_connect() != SPI_OK_CONNECT)
+        elog(ERROR, "draft_mode: SPI_connect failed");
     Section section;
     if (!lock_leased_section(token, &section))
         raise_no_lease(token);
@@ -1529,7 +1534,8 @@ Datum draft_mode_release_lease(PG_FUNCTION_ARGS)
     check_arguments(fcinfo, 1);
     require(fcinfo, 0, "token", "Pass the token acquire_lease returned.");
     int64 token = PG_GETARG_INT64(0);
-    SPI_connect();
+    if (SPI_connect() != SPI_OK_CONNECT)
+        elog(ERROR, "draft_mode: SPI_connect failed");
     Section section;
     bool released = lock_leased_section(token, &section) && release(section, token);
     SPI_finish();

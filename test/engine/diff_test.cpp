@@ -515,10 +515,10 @@ TEST(DiffScale, ScatteredEditsInLargeArray)
     }
 }
 
-TEST(DiffLimits, PatchOverTheOperationLimitBecomesOneReplace)
+// A diff never depends on the limits: past max_operations it is refused
+// (DiffTooLarge, a LimitExceeded), never turned into a different patch.
+TEST(DiffLimits, PatchOverTheOperationLimitIsRefused)
 {
-    // A diff longer than apply_patch accepts would be unusable (history
-    // replays diffs), so it falls back to replacing the whole document.
     Object many;
     for (int k = 0; k < 101; ++k)
         many.set("k" + std::to_string(k), Value::number("0"));
@@ -526,10 +526,43 @@ TEST(DiffLimits, PatchOverTheOperationLimitBecomesOneReplace)
     Value target = Value::object();
     Context context;
     context.limits.max_operations = 100;
-    Value patch = diff(source, target, context);
-    EXPECT_EQ(to_json(patch), R"([{"op":"replace","path":"","value":{}}])");
+    try {
+        diff(source, target, context);
+        ADD_FAILURE() << "a 101-operation diff passed a limit of 100";
+    } catch (const DiffTooLarge &error) {
+        EXPECT_EQ(error.kind(), ErrorKind::LimitExceeded);
+        EXPECT_EQ(error.detail(), R"({"limit":"max_patch_operations","value":100})");
+    }
     context.limits.max_operations = 101;
     EXPECT_EQ(operation_count(diff(source, target, context)), 101u);
+    EXPECT_EQ(to_json(replace_whole_document(target, context)),
+              R"([{"op":"replace","path":"","value":{}}])");
+}
+
+// Output bytes are counted as the patch is built, each operation's path
+// included: 200 changed elements under a 64 KB key would repeat that key
+// 200 times (13 MB); with a 1 MB bound the diff stops after about 16.
+TEST(DiffLimits, OutputBytesAreBoundedPathsIncluded)
+{
+    const std::string key(65536, 'k');
+    Array from, to;
+    for (int i = 0; i < 200; ++i) {
+        from.push_back(Value::number(std::to_string(i)));
+        to.push_back(Value::string("x" + std::to_string(i)));
+    }
+    Value source = Value::object(), target = Value::object();
+    source.as_object().set(key, Value::array(from));
+    target.as_object().set(key, Value::array(to));
+    Context context;
+    context.limits.max_document_bytes = 1 << 20;
+    try {
+        diff(source, target, context);
+        ADD_FAILURE() << "a 13 MB diff passed a 1 MB bound";
+    } catch (const DiffTooLarge &error) {
+        EXPECT_EQ(error.detail(), R"({"limit":"max_document_size","value":1048576})");
+    }
+    context.limits.max_document_bytes = 64 << 20;
+    EXPECT_EQ(operation_count(diff(source, target, context)), 200u);
 }
 
 TEST(DiffScale, LongRunOfChangedElementsIsDiffedInPlace)

@@ -111,6 +111,27 @@ bool merge_cancel_requested()
     return true;
 }
 
+// A merge cannot build a document past max_document_bytes either.
+TEST(MergePatchLimits, ResultIsBoundedBySize)
+{
+    Context context;
+    context.limits.max_document_bytes = 1000;
+    Value document = parse_json(R"({"a":")" + std::string(600, 'a') + R"("})");
+    Value patch = parse_json(R"({"b":")" + std::string(600, 'b') + R"("})");
+    try {
+        apply_merge_patch(document, patch, context);
+        ADD_FAILURE() << "merge grew the document past the limit";
+    } catch (const EngineError &error) {
+        EXPECT_EQ(error.kind(), ErrorKind::LimitExceeded);
+    }
+    // Replacing a member with one of the same size is not growth.
+    Value same = parse_json(R"({"a":")" + std::string(600, 'a') + R"("})");
+    Value replacement = parse_json(R"({"a":")" + std::string(600, 'c') + R"("})");
+    Context fresh;
+    fresh.limits.max_document_bytes = 1000;
+    EXPECT_NO_THROW(apply_merge_patch(same, replacement, fresh));
+}
+
 TEST(MergePatchCancel, PendingCancelThrowsCancelled)
 {
     std::string patch = "{";

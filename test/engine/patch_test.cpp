@@ -406,7 +406,7 @@ TEST(PatchErrors, IndexOutOfRange)
     expect_failure("[[1]]", R"([{"op":"add","path":"/1/0","value":1}])", ErrorKind::PathNotFound,
                    {{"reason", "index_out_of_range"}});
     expect_failure("[1]", R"([{"op":"add","path":"/99999999999999999999999","value":1}])",
-                   ErrorKind::PathNotFound, {{"reason", "invalid_index"}});
+                   ErrorKind::PathNotFound, {{"reason", "index_out_of_range"}});
     // move is remove-then-add: after removing /0 the array has one element.
     expect_failure("[1,2]", R"([{"op":"move","from":"/0","path":"/2"}])", ErrorKind::PathNotFound,
                    {{"path", "/2"}, {"reason", "index_out_of_range"}});
@@ -635,7 +635,7 @@ TEST(PatchLimits, SelfCopiesStopAtMaxDocumentBytes)
 TEST(PatchLimits, SingleLargeValueOverMaxDocumentBytes)
 {
     Limits limits;
-    limits.max_document_bytes = 1000;
+    limits.max_document_bytes = 1200; // the document below counts about 930 bytes
     const std::string big(800, 'x');
     const std::string document = R"({"s":")" + big + R"("})";
     EXPECT_NO_THROW(patched(document, R"([{"op":"add","path":"/n","value":1}])", limits));
@@ -643,6 +643,45 @@ TEST(PatchLimits, SingleLargeValueOverMaxDocumentBytes)
                    {{"reason", "max_document_size"}}, limits);
     expect_failure("{}", R"([{"op":"add","path":"/t","value":")" + big + big + R"("}])",
                    ErrorKind::LimitExceeded, {{"reason", "max_document_size"}}, limits);
+}
+
+// The size estimate counts what the engine really holds (about 48 bytes per
+// node), not jsonb's 4 bytes per null: copying an array of nulls onto
+// itself, which used to pass as 12 KB while taking 144 KB, is refused
+// before the copy is made.
+TEST(PatchLimits, SizeCountsEngineMemoryPerNode)
+{
+    Limits limits;
+    limits.max_document_bytes = 100000;
+    std::string nulls = "[null";
+    for (int i = 1; i < 1500; ++i)
+        nulls += ",null";
+    nulls += "]";
+    EXPECT_GE(approximate_size(parse_json(nulls)), 1500 * sizeof(Value));
+    expect_failure(nulls, R"([{"op":"copy","from":"","path":"/-"}])", ErrorKind::LimitExceeded,
+                   {{"op", "copy"}, {"reason", "max_document_size"}}, limits);
+}
+
+// An index longer than 18 digits is a valid RFC 6901 index, out of range.
+TEST(PatchErrors, HugeIndexIsOutOfRange)
+{
+    expect_failure("[1]", R"([{"op":"remove","path":"/99999999999999999999"}])",
+                   ErrorKind::PathNotFound, {{"reason", "index_out_of_range"}});
+    expect_failure("[1]", R"([{"op":"add","path":"/99999999999999999999","value":1}])",
+                   ErrorKind::PathNotFound, {{"reason", "index_out_of_range"}});
+    expect_failure("[1]", R"([{"op":"add","path":"/099","value":1}])", ErrorKind::PathNotFound,
+                   {{"reason", "invalid_index"}});
+}
+
+// Error messages and details quote at most about a kilobyte of a path.
+TEST(PatchErrors, LongPathsAreCutInMessages)
+{
+    const std::string key(100000, 'k');
+    Failure failure = failure_of("{}", R"([{"op":"remove","path":"/)" + key + R"("}])");
+    ASSERT_TRUE(failure.threw);
+    EXPECT_LT(failure.message.size(), 2000u);
+    EXPECT_LT(to_json(failure.detail).size(), 2000u);
+    EXPECT_EQ(field(failure, "reason"), "member_not_found");
 }
 
 // The size limit is about the result: replacing a value, or removing one and
@@ -688,6 +727,31 @@ bool no_cancel()
 {
     ++poll_count;
     return false;
+}
+
+// One operation on a large document must poll too: a "test" comparing
+// two large equal values, and a "copy" of a large subtree.
+TEST(PatchCancel, LargeTestAndCopyPoll)
+{
+    Array items;
+    for (int i = 0; i < 100000; ++i)
+        items.push_back(Value::number(std::to_string(i)));
+    Value document = Value::object();
+    document.as_object().set("a", Value::array(items));
+    Object test_op;
+    test_op.set("op", Value::string("test"));
+    test_op.set("path", Value::string("/a"));
+    test_op.set("value", Value::array(items));
+    Array test_patch;
+    test_patch.push_back(Value::object(test_op));
+    Context context;
+    context.interrupt = Interrupt(&cancel_requested);
+    EXPECT_THROW(apply_patch(document, Value::array(test_patch), context), Cancelled);
+
+    Value copy_patch = parse_json(R"([{"op":"copy","from":"/a","path":"/b"}])");
+    Context copying;
+    copying.interrupt = Interrupt(&cancel_requested);
+    EXPECT_THROW(apply_patch(document, copy_patch, copying), Cancelled);
 }
 
 TEST(PatchCancel, PendingCancelThrowsCancelled)

@@ -34,7 +34,8 @@ Context fuzz_context()
 void check_round_trip(const Value &from, const Value &to)
 {
     Context context = fuzz_context();
-    context.limits.max_operations = 1u << 20; // a diff may need many ops
+    context.limits.max_operations = 1u << 20;     // a diff may need many ops
+    context.limits.max_document_bytes = 1u << 28; // and many bytes
     Value patch = diff(from, to, context);
     Value rebuilt = from;
     apply_patch(rebuilt, patch, context);

@@ -148,7 +148,7 @@ SELECT is(pg_temp.error_of($$SELECT draft_mode.jsonb_patch('{"v": 2}', '[{"op": 
 SELECT is(pg_temp.error_of($$SELECT draft_mode.jsonb_patch('{}', (SELECT jsonb_agg('{"op": "test", "path": "", "value": {}}'::jsonb)
                                                                    FROM generate_series(1, 10001)))$$) - 'message',
           '{"sqlstate": "54000", "detail": {"limit": "max_patch_operations", "value": 10000},
-            "hint": "See the draft_mode.max_depth, draft_mode.max_patch_operations and draft_mode.max_document_size settings."}',
+            "hint": "See the draft_mode.max_depth, draft_mode.max_patch_operations and draft_mode.max_document_size settings (superuser only)."}',
           '54000: DETAIL names the limit and its value');
 
 --

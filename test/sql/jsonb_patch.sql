@@ -310,3 +310,8 @@ SELECT draft_mode.jsonb_patch(NULL, '[]') IS NULL AS null_doc,
 -- after all these errors the session is the same backend and still works
 SELECT pg_backend_pid() = :start_pid AS same_backend,
        draft_mode.jsonb_patch('{"a": 1}', '[{"op": "test", "path": "/a", "value": 1}]') AS still_works;
+
+-- RFC 6901 puts no length limit on an index: past 18 digits it is still a
+-- valid index, just out of range
+SELECT draft_mode.jsonb_patch('{"arr": [1]}', '[{"op": "remove", "path": "/arr/99999999999999999999"}]');
+SELECT draft_mode.jsonb_patch('{"arr": [1]}', '[{"op": "add", "path": "/arr/99999999999999999999", "value": 2}]');

@@ -103,12 +103,13 @@ SELECT draft_mode.jsonb_patch('[]', '[{"op": "add", "path": "/-", "value": 1},
                                       {"op": "add", "path": "/-", "value": 3},
                                       {"op": "bogus"}]');
 \echo :SQLSTATE
--- jsonb_diff never returns a patch longer than the limit: past it, it
--- replaces the whole document, a patch jsonb_patch accepts
+-- jsonb_diff never returns a patch longer than the limit, and never a
+-- different patch because of it (it is IMMUTABLE): past the limit it refuses
 SELECT draft_mode.jsonb_diff('{"a": 1, "b": 2, "c": 3}', '{"a": 10, "b": 20, "c": 30}') AS three_changes;
 SELECT draft_mode.jsonb_diff('{"a": 1, "b": 2, "c": 3, "d": 4}', '{"a": 10, "b": 20, "c": 30, "d": 40}') AS four_changes;
-SELECT draft_mode.jsonb_patch('{"a": 1, "b": 2, "c": 3, "d": 4}',
-           draft_mode.jsonb_diff('{"a": 1, "b": 2, "c": 3, "d": 4}', '{"a": 10, "b": 20, "c": 30, "d": 40}')) AS round_trip;
+\echo :SQLSTATE
+SET draft_mode.max_patch_operations = 4;
+SELECT draft_mode.jsonb_diff('{"a": 1, "b": 2, "c": 3, "d": 4}', '{"a": 10, "b": 20, "c": 30, "d": 40}') AS four_changes;
 SET draft_mode.max_patch_operations = 0;
 \echo :SQLSTATE
 RESET draft_mode.max_patch_operations;
@@ -117,7 +118,7 @@ RESET draft_mode.max_patch_operations;
 -- draft_mode.max_document_size: repeated self-copies fail cleanly
 --
 SHOW draft_mode.max_document_size;
-SET draft_mode.max_document_size = '8kB';
+SET draft_mode.max_document_size = '32kB';
 SHOW draft_mode.max_document_size;
 -- each operation copies the whole document into itself, doubling it: 40
 -- copies of 100 bytes would be 100 TB, but the patch stops at the limit
@@ -125,11 +126,36 @@ SELECT draft_mode.jsonb_patch(jsonb_build_object('text', repeat('x', 100)),
                               (SELECT jsonb_agg(jsonb_build_object('op', 'copy', 'from', '', 'path', '/copy' || i) ORDER BY i)
                                  FROM generate_series(1, 40) AS i));
 \echo :SQLSTATE
--- the same with add, and with replace at the root
-SELECT draft_mode.jsonb_patch('[]', (SELECT jsonb_agg(jsonb_build_object('op', 'add', 'path', '/-', 'value', repeat('y', 1000)))
-                                       FROM generate_series(1, 20)));
+-- the same with add
+SELECT draft_mode.jsonb_patch(jsonb_build_object('base', repeat('b', 28000), 'list', '[]'::jsonb),
+                              (SELECT jsonb_agg(jsonb_build_object('op', 'add', 'path', '/list/-', 'value', repeat('y', 1000)))
+                                 FROM generate_series(1, 10)));
 \echo :SQLSTATE
-SELECT draft_mode.jsonb_patch('{}', jsonb_build_array(jsonb_build_object('op', 'replace', 'path', '', 'value', repeat('z', 9000))));
+-- the size counts draft_mode's memory, about 48 bytes per value: copying an
+-- array of 400 nulls (1.6 kB as jsonb, 19 kB in memory) onto itself is refused
+-- before the copy is made
+SELECT draft_mode.jsonb_patch((SELECT jsonb_agg(NULL::int) FROM generate_series(1, 400)),
+                              '[{"op": "copy", "from": "", "path": "/-"}]');
+\echo :SQLSTATE
+-- every input is bounded before the work: a document or patch over the limit
+-- is refused at once, whatever it asks for
+SELECT draft_mode.jsonb_patch((SELECT jsonb_agg(NULL::int) FROM generate_series(1, 1000)), '[]');
+\echo :SQLSTATE
+SELECT draft_mode.jsonb_patch('{}', jsonb_build_array(jsonb_build_object('op', 'replace', 'path', '', 'value', repeat('z', 40000))));
+\echo :SQLSTATE
+SELECT draft_mode.jsonb_merge_patch('{}', jsonb_build_object('z', repeat('z', 40000)));
+\echo :SQLSTATE
+SELECT draft_mode.jsonb_diff('{}', jsonb_build_object('z', repeat('z', 40000)));
+\echo :SQLSTATE
+SELECT draft_mode.jsonb_pointer_get(jsonb_build_object('z', repeat('z', 40000)), '/z');
+\echo :SQLSTATE
+-- a merge cannot grow a document past the limit (nor past jsonb's own limit)
+SELECT draft_mode.jsonb_merge_patch(jsonb_build_object('a', repeat('a', 20000)), jsonb_build_object('b', repeat('b', 20000)));
+\echo :SQLSTATE
+-- a diff counts its output, paths included, and refuses past the limit: 200
+-- changed elements under a 1 kB key repeat the key 200 times
+SELECT draft_mode.jsonb_diff(jsonb_build_object(repeat('k', 1000), (SELECT jsonb_agg(i) FROM generate_series(1, 200) AS i)),
+                             jsonb_build_object(repeat('k', 1000), (SELECT jsonb_agg(-i) FROM generate_series(1, 200) AS i)));
 \echo :SQLSTATE
 -- a document that shrinks again stays under the limit: copy, remove, copy, ...
 SELECT length(draft_mode.jsonb_patch(jsonb_build_object('text', repeat('x', 3000)),
