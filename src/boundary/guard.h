@@ -20,6 +20,7 @@ struct ErrorBox {
     const char *detail = nullptr; // JSON object text, or null
     const char *hint = nullptr;   // static text, or null
 };
+DRAFT_MODE_POSTGRES_SIDE(ErrorBox);
 
 // Records an engine error, mapping its kind to the documented SQLSTATE.
 void capture(ErrorBox &box, const engine::EngineError &error) noexcept;

@@ -19,6 +19,7 @@ struct OwnedValue {
     engine::Value *value;
     std::size_t size;
 };
+DRAFT_MODE_POSTGRES_SIDE(OwnedValue);
 
 // Makes an empty slot whose value is deleted when CurrentMemoryContext is
 // reset or deleted (or earlier, by release()).

@@ -20,6 +20,7 @@ struct EditResult {
     Jsonb *inverse; // patch: new -> old
     bool changed;   // false when new content is identical to the old
 };
+DRAFT_MODE_POSTGRES_SIDE(EditResult);
 
 // Applies argument to old_content; raises the engine's SQLSTATEs on failure.
 EditResult compute_edit(Jsonb *old_content, Jsonb *argument, EditKind kind);

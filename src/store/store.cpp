@@ -50,6 +50,7 @@ struct Statement {
     Oid argument_types[9];
     SPIPlanPtr plan;
 };
+DRAFT_MODE_POSTGRES_SIDE(Statement);
 
 SPIPlanPtr prepared(Statement &statement)
 {
@@ -261,6 +262,7 @@ struct Section {
     }
     Jsonb *working() const { return draft != nullptr ? draft : published(); }
 };
+DRAFT_MODE_POSTGRES_SIDE(Section);
 
 // What a write presents: the version it was computed from, the lease it
 // holds, and whether it asks to be rebased.
@@ -271,6 +273,7 @@ struct Claim {
     int64 token;
     bool rebase;
 };
+DRAFT_MODE_POSTGRES_SIDE(Claim);
 
 // What a store operation returns (draft_mode.change).
 struct Outcome {
@@ -282,6 +285,7 @@ struct Outcome {
     bool rebased;
     Datum warnings = 0; // text[] the validator warned of when it went live, or 0
 };
+DRAFT_MODE_POSTGRES_SIDE(Outcome);
 
 Datum column(int number, bool *is_null)
 {
@@ -471,6 +475,7 @@ struct NewState {
     Jsonb *detail = nullptr; // history's detail, if any
     bool snapshot = false;   // history keeps a snapshot even off the interval
 };
+DRAFT_MODE_POSTGRES_SIDE(NewState);
 
 constexpr int64 never_published = -1;
 
@@ -847,6 +852,7 @@ struct LeaseTimes {
     TimestampTz expires;
     Interval *ttl;
 };
+DRAFT_MODE_POSTGRES_SIDE(LeaseTimes);
 
 // A lease lasts from 1 second to 24 hours, measured on the calendar it is
 // taken on (timestamp arithmetic: months and days vary in length, so every
