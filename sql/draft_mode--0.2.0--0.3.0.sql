@@ -1340,10 +1340,14 @@ GRANT EXECUTE ON FUNCTION draft_mode.require_no_transaction_block(text),
     draft_mode.maintenance_failure(text, text, text, text, text) TO draft_mode_admin;
 GRANT SELECT ON draft_mode.tenant_bindings TO draft_mode_admin;
 GRANT SELECT, DELETE ON draft_mode.feed TO draft_mode_admin;
-GRANT SELECT, UPDATE ON draft_mode.feed_counters TO draft_mode_admin;
+GRANT SELECT, UPDATE (pruned_through) ON draft_mode.feed_counters TO draft_mode_admin;
 GRANT SELECT ON draft_mode.feed_consumers TO draft_mode_admin;
--- Maintenance deletes history; nobody but the store rewrites it.
+-- Maintenance deletes history and clears expired leases; nobody but the
+-- store rewrites history or content.
 REVOKE UPDATE ON draft_mode.history FROM draft_mode_admin;
+REVOKE UPDATE ON draft_mode.sections FROM draft_mode_admin;
+GRANT UPDATE (lease_token, lease_holder, lease_acquired_at, lease_expires_at, lease_ttl)
+    ON draft_mode.sections TO draft_mode_admin;
 
 SELECT pg_catalog.pg_extension_config_dump('draft_mode.tenant_bindings', '');
 SELECT pg_catalog.pg_extension_config_dump('draft_mode.feed', '');

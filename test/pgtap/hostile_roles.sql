@@ -8,7 +8,7 @@ BEGIN;
 SET LOCAL client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS draft_mode;
-SELECT plan(55);
+SELECT plan(57);
 
 CREATE ROLE hr_attacker IN ROLE draft_mode_editor;
 CREATE ROLE hr_editor IN ROLE draft_mode_editor;
@@ -249,6 +249,8 @@ SELECT throws_ok($$CALL draft_mode.run_maintenance(dry_run => true)$$, '2D000', 
 -- 9. Administrators cannot rewrite history; viewers do not learn who edits.
 --
 SELECT throws_ok($$UPDATE draft_mode.history SET actor = 'someone' WHERE tenant = 'hr_a'$$, '42501', NULL, 'admin: no direct UPDATE of history');
+SELECT throws_ok($$UPDATE draft_mode.sections SET draft_content = '{}' WHERE tenant = 'hr_a'$$, '42501', NULL, 'admin: no direct UPDATE of content (only of lease columns, for maintenance)');
+SELECT throws_ok($$UPDATE draft_mode.feed_counters SET position = 0$$, '42501', NULL, 'admin: feed positions cannot be rewritten');
 RESET ROLE;
 SET LOCAL ROLE hr_viewer;
 SET LOCAL draft_mode.tenant = 'hr_a';
