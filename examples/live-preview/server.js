@@ -337,7 +337,8 @@ async function handle(req, res) {
   return sendJson(res, 404, { error: { code: 'not_found', message: 'not found' } });
 }
 
-const server = http.createServer((req, res) => {
+// noDelay: an event is written to its socket at once, not held back to fill a packet.
+const server = http.createServer({ noDelay: true }, (req, res) => {
   handle(req, res).catch((error) => (res.headersSent ? res.end() : sendError(res, error)));
 });
 

@@ -10,7 +10,8 @@ const state = {
   me: null,
   sections: new Map(), // name -> { version, working, published, publishedVersion, hasDraft, lease, leaseToken, note, conflict }
 };
-// Render timestamps for bench/live-preview: section, version, and when the change was rendered.
+// Timestamps for bench/live-preview: section, version, when the change arrived and when it was
+// rendered (performance.timeOrigin + performance.now(): milliseconds since 1970, sub-millisecond).
 window.renders = [];
 
 // ---------------------------------------------------------------------------------------------
@@ -178,7 +179,7 @@ async function refreshSection(name) {
   if (result.ok) loadRows(parse(result.text), { replaceAll: false });
 }
 
-function onChange(change) {
+function onChange(change, received) {
   const name = change.section;
   const version = Number(String(change.version));
   const s = state.sections.get(name);
@@ -196,8 +197,8 @@ function onChange(change) {
     s.publishedVersion = version;
   }
   s.hasDraft = !equal(s.working, s.published);
-  render();
-  window.renders.push({ section: name, version, t: performance.timeOrigin + performance.now() });
+  renderSection(name, { live: change.kind === 'publish' });
+  window.renders.push({ section: name, version, received, t: performance.timeOrigin + performance.now() });
   if (window.renders.length > 200000) window.renders.splice(0, 100000);
 }
 
@@ -216,7 +217,7 @@ let events = null;
 function connect() {
   events = new EventSource(`/events?user=${encodeURIComponent(userId)}`);
   events.addEventListener('snapshot', (e) => { loadRows(parse(e.data), { replaceAll: true }); setStatus(true); });
-  events.addEventListener('change', (e) => onChange(parse(e.data)));
+  events.addEventListener('change', (e) => onChange(parse(e.data), performance.timeOrigin + performance.now()));
   events.addEventListener('lease', (e) => onLease(JSON.parse(e.data)));
   events.addEventListener('published', (e) => refreshSection(JSON.parse(e.data).section));
   events.onerror = () => setStatus(false); // EventSource reconnects by itself; a snapshot follows
@@ -267,12 +268,13 @@ function render() {
   renderPreviews();
 }
 
-function renderPreviews() {
+// The live view changes only on publish: the draft preview alone is redrawn for an edit.
+function renderPreviews({ live = true } = {}) {
   document.getElementById('draft-preview').replaceChildren(storefront((s) => s.working, (s) => s.published));
-  document.getElementById('live-preview').replaceChildren(storefront((s) => s.published, null));
+  if (live) document.getElementById('live-preview').replaceChildren(storefront((s) => s.published, null));
 }
 
-function renderSection(name, { previews = true } = {}) {
+function renderSection(name, { previews = true, live = true } = {}) {
   if (!state.me || state.me.role === 'customer') return render();
   const s = state.sections.get(name);
   const editor = document.getElementById('editor');
@@ -338,7 +340,7 @@ function renderSection(name, { previews = true } = {}) {
     button('Scrap', () => write(name, 'discard'), { class: 'danger', disabled: locked || !s.hasDraft }),
     s.leaseToken || locked ? null : button('Lock', () => lease(name, 'acquire'), { title: 'Edit alone: others see a banner and cannot write' }),
   ].filter(Boolean));
-  if (previews) renderPreviews();
+  if (previews) renderPreviews({ live });
 }
 
 function conflictBanner(name, s) {
