@@ -260,24 +260,26 @@ function dispatch(channel, payload) {
   }
 }
 
-let listener = null;
+let listener = null; // the connection that LISTENs, once it does
+let started = false;
+const relisten = () => setTimeout(() => listen().catch(relisten), 1000);
+
 async function listen() {
   const client = new Client();
   client.on('notification', (msg) => dispatch(msg.channel, msg.payload));
-  client.on('error', () => {}); // 'end' follows and reconnects
+  client.on('error', () => {}); // 'end' follows
   client.on('end', () => {
-    if (listener === client) listener = null;
-    setTimeout(() => listen().catch(() => {}), 1000);
+    if (listener !== client) return;
+    listener = null;
+    relisten();
   });
   await client.connect();
   await client.query('LISTEN draft_mode');
   await client.query('LISTEN live_preview_lease');
-  const reconnected = listener === null && started;
   listener = client;
   // Notifications sent while we were not listening are lost: every stream catches up.
-  if (reconnected) for (const stream of streams) catchUp(stream, null).catch(() => stream.res.end());
+  if (started) for (const stream of streams) catchUp(stream, null).catch(() => stream.res.end());
 }
-let started = false;
 
 function openStream(req, res, user) {
   res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });

@@ -10,6 +10,7 @@
 const { spawn } = require('child_process');
 const path = require('path');
 const { chromium } = require('playwright-core');
+const { Client } = require('pg');
 
 const SHOTS = process.env.LIVE_PREVIEW_SCREENSHOTS || null;
 let count = 0;
@@ -145,6 +146,7 @@ async function main() {
       await bob.click(`${card('home/hero')} [data-testid=rebase]`);
       await until(() => bob.locator(`${card('home/hero')} [data-testid=conflict]`).textContent(),
         (t) => t.includes('Someone else changed the same field (cta)'), 'overlap text');
+      await visible(bob, `${card('home/hero')} [data-testid=overwrite]`);
       await bob.click(`${card('home/hero')} [data-testid=drop-mine]`);
       await hidden(bob, `${card('home/hero')} [data-testid=conflict]`);
       await until(() => bob.inputValue(field('home/hero', '/cta')), (v) => v === 'See the sale', "B's field shows A's value again");
@@ -217,6 +219,21 @@ async function main() {
       await textIs(bob, draft('home/announcement', '/text'), 'Winter sale starts Friday');
       await bob.evaluate(() => window.livePreview.reconnect());
       await textIs(bob, draft('home/announcement', '/text'), 'Back on Monday');
+    });
+
+    await check("the server's LISTEN connection drops: it reconnects and every tab catches up", async () => {
+      const admin = new Client({ user: process.env.PGUSER || 'postgres' });
+      await admin.connect();
+      try {
+        const { rows } = await admin.query(
+          "SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %'");
+        if (rows.length !== 1 || !rows[0].done) throw new Error(`terminated ${JSON.stringify(rows)}`);
+      } finally {
+        await admin.end();
+      }
+      await edit(alice, 'home/announcement', '/text', 'Open all weekend'); // while nobody listens
+      await textIs(bob, draft('home/announcement', '/text'), 'Open all weekend');
+      await textIs(alice, draft('home/announcement', '/text'), 'Open all weekend');
     });
 
     await check('the browser cannot pick a tenant, and inputs are validated', async () => {
