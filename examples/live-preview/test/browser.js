@@ -91,7 +91,8 @@ async function main() {
     await textIs(page, '#status', user === 'carol' ? 'live' : 'live');
     return page;
   };
-  const shot = async (page, name) => { if (SHOTS) await page.screenshot({ path: path.join(SHOTS, name) }); };
+  const shot = async (page, name, clip) => { if (SHOTS) await page.screenshot({ path: path.join(SHOTS, name), clip }); };
+  const editorAndDraft = { x: 0, y: 0, width: 838, height: 500 }; // the editor column and the draft preview
 
   try {
     const alice = await open('alice');
@@ -127,7 +128,7 @@ async function main() {
       await until(() => bob.locator(`${card('home/hero')} [data-testid=conflict]`).textContent(),
         (t) => t.includes('you started at v2, it is now v3'), 'conflict text');
     });
-    await shot(bob, 'conflict.png');
+    await shot(bob, 'conflict.png', editorAndDraft);
 
     await check("B clicks 'Apply my change on top': both edits land, A sees them", async () => {
       await bob.click(`${card('home/hero')} [data-testid=rebase]`);
@@ -166,7 +167,7 @@ async function main() {
       });
       if (attempt.status !== 423 || attempt.body.error.code !== 'DM201') throw new Error(JSON.stringify(attempt));
     });
-    await shot(bob, 'lease.png');
+    await shot(bob, 'lease.png', editorAndDraft);
 
     await check('B takes over: B can write, A now sees the banner', async () => {
       await bob.click(`${card('home/hero')} [data-testid=take-over]`);
