@@ -92,7 +92,8 @@ async function submitField(name, input) {
   }
   input.classList.remove('invalid');
   const patch = [{ op: 'replace', path: input.dataset.path, value }];
-  await sendPatch(name, { patch, base: Number(input.dataset.base), input }, { rebase: false });
+  const base = Number(input.dataset.base || state.sections.get(name).version);
+  await sendPatch(name, { patch, base, input }, { rebase: false });
 }
 
 async function sendPatch(name, edit, { rebase, expected }) {
@@ -104,7 +105,7 @@ async function sendPatch(name, edit, { rebase, expected }) {
   });
   if (result.error) {
     if (result.error.code === 'PT409') {
-      s.conflict = { ...edit, detail: result.error.detail, rebaseTried: rebase };
+      s.conflict = { ...edit, detail: result.error.detail };
       renderSection(name);
     }
     return;
@@ -346,10 +347,14 @@ function renderSection(name, { previews = true, live = true } = {}) {
 function conflictBanner(name, s) {
   const c = s.conflict;
   const mine = c.patch.map((op) => `${label(op.path)} → ${stringify(op.value)}`).join(', ');
-  const overlap = c.detail.reason === 'overlap';
+  // A refused rebase has a reason: "overlap" (with the paths) or "history_pruned".
+  const overlap = Boolean(c.detail.reason);
+  const fields = (c.detail.conflicts || []).map((x) => label(x.changed_path)).join(', ');
   return h('div', { class: 'banner conflict', 'data-testid': 'conflict' },
     overlap
-      ? h('div', {}, `Someone else changed the same field (${c.detail.conflicts.map((x) => label(x.changed_path)).join(', ')}). Your change: ${mine}.`)
+      ? h('div', {}, c.detail.reason === 'overlap'
+        ? `Someone else changed the same field (${fields}). Your change: ${mine}.`
+        : `This section changed too much to apply your change on top. Your change: ${mine}.`)
       : h('div', {}, `This section changed while you were editing (you started at v${c.base}, it is now v${c.detail.current_version}). Your change: ${mine}.`),
     h('div', { class: 'actions' },
       overlap
