@@ -198,9 +198,28 @@ function onChange(change, received) {
     s.publishedVersion = version;
   }
   s.hasDraft = !equal(s.working, s.published);
-  renderSection(name, { live: change.kind === 'publish' });
-  window.renders.push({ section: name, version, received, t: performance.timeOrigin + performance.now() });
+  scheduleRender(name, change.kind === 'publish', { section: name, version, received });
+}
+
+// Changes are drawn in one go after the events already waiting: a tab that falls behind (a busy
+// machine, a burst of edits) draws once for all of them instead of once per change.
+const pending = { sections: new Set(), live: false, changes: [], scheduled: false };
+function scheduleRender(name, live, change) {
+  pending.sections.add(name);
+  pending.live = pending.live || live;
+  pending.changes.push(change);
+  if (!pending.scheduled) {
+    pending.scheduled = true;
+    setTimeout(flushRender, 0);
+  }
+}
+function flushRender() {
+  for (const name of pending.sections) renderSection(name, { previews: false });
+  renderPreviews({ live: pending.live });
+  const t = performance.timeOrigin + performance.now();
+  for (const change of pending.changes) window.renders.push({ ...change, t });
   if (window.renders.length > 200000) window.renders.splice(0, 100000);
+  Object.assign(pending, { sections: new Set(), live: false, changes: [], scheduled: false });
 }
 
 function onLease(event) {
