@@ -1,0 +1,361 @@
+// Live preview for draft_mode: a reference server to copy.
+//
+//   PGHOST=... PGPORT=... PGDATABASE=... PGUSER=live_preview_server node server.js
+//   then open http://127.0.0.1:8080/?user=alice (and ?user=bob, ?user=carol)
+//
+// The server holds no content: every read and write is a draft_mode call, in a transaction that
+// sets the signed-in user's role, tenant and actor (SET LOCAL / set_config(..., true)). It pushes
+// changes to browsers with Server-Sent Events, from LISTEN draft_mode. Content travels as JSON
+// text from Postgres (content::text, the NOTIFY payload) to the page and back, never through
+// JSON.parse, so 19.90 stays 19.90 (README: "Exact numbers").
+'use strict';
+const http = require('http');
+const fs = require('fs');
+const path = require('path');
+const { Pool, Client } = require('pg');
+
+const PORT = Number(process.env.PORT || 8080);
+const HOST = process.env.HOST || '127.0.0.1';
+
+// ---------------------------------------------------------------------------------------------
+// Who is signed in. A demo "login": ?user=NAME (page, event stream) or the X-Demo-User header
+// (API calls), looked up in this fixed table. The browser never names a tenant: the server maps
+// the user to one. A real deployment verifies a JWT (signature, expiry) instead and takes tenant
+// and actor from its claims; see README.md, "Tenant and actor".
+const USERS = {
+  alice: { name: 'Alice', tenant: 'acme', actor: 'alice@acme.example', role: 'editor' },
+  bob: { name: 'Bob', tenant: 'acme', actor: 'bob@acme.example', role: 'editor' },
+  carol: { name: 'Carol', tenant: 'acme', actor: 'carol', role: 'customer' },
+  dave: { name: 'Dave', tenant: 'globex', actor: 'dave@globex.example', role: 'editor' },
+};
+// The database role each kind of user works as (setup.sql creates them).
+const DB_ROLES = { editor: 'live_preview_editor', customer: 'live_preview_customer' };
+
+function signedIn(req, url) {
+  const name = req.headers['x-demo-user'] || url.searchParams.get('user');
+  return Object.prototype.hasOwnProperty.call(USERS, name) ? { id: name, ...USERS[name] } : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Database access: one transaction per request, with the user's role, tenant and actor set for
+// that transaction only (safe with any pool, PgBouncer transaction pooling included).
+const pool = new Pool({ max: Number(process.env.POOL_SIZE || 10) });
+
+// Error codes worth retrying as they are: the write either did not happen, or it did and its
+// idempotency key makes the retry return the stored result instead of writing twice.
+const RETRYABLE = new Set(['40001', '40P01', '57P01', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE']);
+
+async function inTransaction(user, work, { readOnly = false } = {}) {
+  for (let attempt = 1; ; attempt++) {
+    const client = await pool.connect();
+    let broken = null;
+    try {
+      // A consistent snapshot for reads: draft, published content and lease come from one moment.
+      await client.query(readOnly ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
+      await client.query(`SET LOCAL ROLE ${DB_ROLES[user.role]}`); // from the table above, never from input
+      await client.query(
+        "SELECT set_config('draft_mode.tenant', $1, true), set_config('draft_mode.actor', $2, true)",
+        [user.tenant, user.actor]);
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((e) => { broken = e; });
+      if (attempt < 3 && RETRYABLE.has(error.code)) continue;
+      throw error;
+    } finally {
+      client.release(broken || undefined); // a broken connection leaves the pool
+    }
+  }
+}
+
+// What the page needs about every section of the user's tenant. Editors: draft (working
+// content), published content, version and lease. Customers: published content only. Content is
+// read as text (content::text): node-postgres would JSON.parse jsonb and turn 19.90 into 19.9.
+async function readSections(user, client, onlySection = null) {
+  if (user.role === 'customer') {
+    const { rows } = await client.query(
+      `SELECT section, published_version::text AS published_version, content::text AS published
+         FROM draft_mode.published_sections
+        WHERE tenant = $1 AND ($2::text IS NULL OR section = $2)
+        ORDER BY section`, [user.tenant, onlySection]);
+    return rows;
+  }
+  const { rows } = await client.query(
+    `SELECT p.section, d.version::text AS version, d.has_draft,
+            d.published_version::text AS published_version,
+            d.content::text AS draft, p.content::text AS published,
+            l.held AS lease_held, l.holder AS lease_holder, l.expires_at AS lease_expires_at
+       FROM draft_mode.published_sections p
+      CROSS JOIN LATERAL draft_mode.get_section(p.tenant, p.section) d
+      CROSS JOIN LATERAL draft_mode.lease_status(p.tenant, p.section) l
+      WHERE p.tenant = $1 AND ($2::text IS NULL OR p.section = $2)
+      ORDER BY p.section`, [user.tenant, onlySection]);
+  return rows;
+}
+
+// The page's JSON for a list of sections: built by hand so content stays the text Postgres sent.
+function sectionsJson(rows) {
+  return '[' + rows.map((row) => {
+    const { draft, published, ...meta } = row;
+    const fields = [JSON.stringify(meta).slice(1, -1), `"published":${published}`];
+    if (draft !== undefined) fields.push(`"draft":${draft}`);
+    return '{' + fields.filter(Boolean).join(',') + '}';
+  }).join(',') + ']';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writes. Each is one draft_mode call; the browser sends what it saw (expected_version), an
+// idempotency key it reuses when it retries, and its lease token when it holds a lease.
+const WRITES = {
+  patch: (b) => ['draft_mode.patch_draft($1, $2, $3::jsonb, $4, rebase => $5, lease_token => $6, idempotency_key => $7)',
+    [b.patch, b.expected_version, b.rebase === true, b.lease_token, b.key]],
+  publish: (b) => ['draft_mode.publish($1, $2, $3, lease_token => $4, idempotency_key => $5)',
+    [b.expected_version, b.lease_token, b.key]],
+  discard: (b) => ['draft_mode.discard($1, $2, $3, lease_token => $4, idempotency_key => $5)',
+    [b.expected_version, b.lease_token, b.key]],
+  undo: (b) => ['draft_mode.undo($1, $2, $3, lease_token => $4, idempotency_key => $5)',
+    [b.expected_version, b.lease_token, b.key]],
+  redo: (b) => ['draft_mode.redo($1, $2, $3, lease_token => $4, idempotency_key => $5)',
+    [b.expected_version, b.lease_token, b.key]],
+};
+const LEASES = {
+  acquire: (t, b) => ['draft_mode.acquire_lease($1, $2, ttl => $3::interval, idempotency_key => $4)', [t, b.section, LEASE_TTL, b.key]],
+  take_over: (t, b) => ['draft_mode.take_over($1, $2, ttl => $3::interval, idempotency_key => $4)', [t, b.section, LEASE_TTL, b.key]],
+  renew: (t, b) => ['draft_mode.renew_lease($1)', [b.lease_token]],
+  release: (t, b) => ['draft_mode.release_lease($1)', [b.lease_token]],
+};
+const LEASE_TTL = '60 seconds'; // the page renews every 20 s while it holds a lease
+
+async function write(user, action, body) {
+  // Keys are scoped by tenant in the database; prefixing the actor keeps one user's key from
+  // ever matching another's request.
+  const b = { ...body, key: body.idempotency_key ? `${user.actor}:${body.idempotency_key}` : null };
+  return inTransaction(user, async (client) => {
+    if (WRITES[action]) {
+      const [call, args] = WRITES[action](b);
+      const { rows } = await client.query(
+        `SELECT version::text AS version, kind, changed, has_draft, published_version::text AS published_version, rebased
+           FROM ${call}`, [user.tenant, body.section, ...args]);
+      return rows[0];
+    }
+    const [call, args] = LEASES[action](user.tenant, b);
+    const { rows } = await client.query(
+      action === 'release' ? `SELECT ${call} AS released` // returns a boolean, not a lease
+        : `SELECT token::text AS token, holder, expires_at FROM ${call}`, args);
+    // Lease changes other than take_over make no change in history, so no draft_mode
+    // notification: tell the other editors ourselves, in the same transaction (sent on commit).
+    const status = (await client.query(
+      'SELECT held, holder, expires_at FROM draft_mode.lease_status($1, $2)', [user.tenant, body.section])).rows[0];
+    await client.query("SELECT pg_notify('live_preview_lease', $1)", [JSON.stringify({
+      tenant: user.tenant, section: body.section, held: status.held, holder: status.holder,
+      expires_at: status.expires_at,
+    })]);
+    return rows[0];
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input validation: everything from the browser is checked before it reaches SQL (where it is
+// only ever a bind parameter).
+const SECTION = /^[a-z0-9][a-z0-9_/-]{0,99}$/;
+const VERSION = /^[1-9][0-9]{0,17}$/;
+const KEY = /^[A-Za-z0-9_-]{8,100}$/;
+const OPS = new Set(['add', 'remove', 'replace', 'move', 'copy', 'test']);
+
+function validate(action, body) {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'body must be a JSON object';
+  if (typeof body.section !== 'string' || !SECTION.test(body.section)) return 'section: lowercase name, at most 100 characters';
+  if (body.idempotency_key != null && (typeof body.idempotency_key !== 'string' || !KEY.test(body.idempotency_key))) return 'idempotency_key: 8 to 100 of [A-Za-z0-9_-]';
+  if (body.lease_token != null && !VERSION.test(String(body.lease_token))) return 'lease_token: a positive integer';
+  if ((action === 'renew' || action === 'release') && body.lease_token == null) return 'lease_token is required';
+  if (WRITES[action]) {
+    if (!VERSION.test(String(body.expected_version))) return 'expected_version: a positive integer';
+    if (body.rebase != null && typeof body.rebase !== 'boolean') return 'rebase: true or false';
+  }
+  if (action === 'patch') {
+    // The patch travels as JSON text inside the body, so its numbers keep their exact text; it is
+    // parsed here only to check its shape, and the text itself goes to Postgres.
+    if (typeof body.patch !== 'string' || body.patch.length > 16384) return 'patch: JSON text of at most 16 KB';
+    let ops;
+    try { ops = JSON.parse(body.patch); } catch { return 'patch: not JSON'; }
+    if (!Array.isArray(ops) || ops.length < 1 || ops.length > 50) return 'patch: an array of 1 to 50 operations';
+    for (const op of ops) {
+      if (typeof op !== 'object' || op === null || !OPS.has(op.op) || typeof op.path !== 'string' || !op.path.startsWith('/')) {
+        return 'patch: every operation needs an RFC 6902 op and a path starting with /';
+      }
+    }
+  }
+  return null;
+}
+
+// Postgres errors to HTTP: the SQLSTATE and the JSON DETAIL go to the page, which shows the
+// conflict (PT409 carries current_version) or the lease (DM201/DM202 carry the holder).
+const HTTP_STATUS = {
+  PT409: 409, DM104: 409, DM004: 409, DM201: 423, DM202: 423, DM203: 422, DM103: 422,
+  DM101: 404, '42501': 403, DM001: 400, DM002: 400, DM003: 400, '22023': 400, '22004': 400, '23514': 400, '54000': 413,
+};
+
+function sendError(res, error) {
+  const status = HTTP_STATUS[error.code];
+  if (!status) {
+    console.error('internal error:', error);
+    return sendJson(res, 500, { error: { code: 'internal', message: 'internal error' } });
+  }
+  let detail = null;
+  try { detail = error.detail ? JSON.parse(error.detail) : null; } catch { detail = null; }
+  return sendJson(res, status, { error: { code: error.code, message: error.message, detail, hint: error.hint || null } });
+}
+
+function sendJson(res, status, value, rawText = null) {
+  const body = rawText ?? JSON.stringify(value);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.end(body);
+}
+
+function readBody(req, limit = 65536) {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks = [];
+    req.on('data', (chunk) => {
+      size += chunk.length;
+      if (size > limit) { reject(Object.assign(new Error('body too large'), { status: 413 })); req.destroy(); return; }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Live updates: one LISTEN connection for the whole server, fanned out to every open event
+// stream of the same tenant.
+const streams = new Set(); // { user, res }
+
+function send(stream, event, data) {
+  stream.res.write(`event: ${event}\ndata: ${data}\n\n`);
+}
+
+// What a stream that (re)connects has missed. Today: the current state of every section, read
+// again from the database. When draft_mode has a durable change feed, this is the one function
+// to change: read the changes after lastEventId and send them as `change` events (with `id:`).
+async function catchUp(stream, lastEventId) { // eslint-disable-line no-unused-vars
+  const rows = await inTransaction(stream.user, (client) => readSections(stream.user, client), { readOnly: true });
+  send(stream, 'snapshot', sectionsJson(rows));
+}
+
+// Routes one notification to the streams that may see it. Editors get the payload exactly as
+// Postgres sent it (its patch keeps exact numbers); customers only learn that a section was
+// published, then read its published content.
+function dispatch(channel, payload) {
+  let head;
+  try { head = JSON.parse(payload); } catch { return; } // used for routing only
+  for (const stream of streams) {
+    if (stream.user.tenant !== head.tenant) continue;
+    if (stream.user.role === 'editor') {
+      send(stream, channel === 'draft_mode' ? 'change' : 'lease', payload);
+    } else if (channel === 'draft_mode' && (head.kind === 'publish' || head.kind === 'create')) {
+      send(stream, 'published', JSON.stringify({ section: head.section, version: head.version }));
+    }
+  }
+}
+
+let listener = null; // the connection that LISTENs, once it does
+let started = false;
+const relisten = () => setTimeout(() => listen().catch(relisten), 1000);
+
+async function listen() {
+  const client = new Client();
+  client.on('notification', (msg) => dispatch(msg.channel, msg.payload));
+  client.on('error', () => {}); // 'end' follows
+  client.on('end', () => {
+    if (listener !== client) return;
+    listener = null;
+    relisten();
+  });
+  await client.connect();
+  await client.query('LISTEN draft_mode');
+  await client.query('LISTEN live_preview_lease');
+  listener = client;
+  // Notifications sent while we were not listening are lost: every stream catches up.
+  if (started) for (const stream of streams) catchUp(stream, null).catch(() => stream.res.end());
+}
+
+function openStream(req, res, user) {
+  res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+  res.write('retry: 1000\n\n'); // the browser reconnects after 1 s, then catches up
+  const stream = { user, res };
+  streams.add(stream); // first subscribe, then read: nothing falls between the two
+  const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), 15000);
+  req.on('close', () => { clearInterval(heartbeat); streams.delete(stream); });
+  catchUp(stream, req.headers['last-event-id'] || null).catch((error) => {
+    console.error('catch-up failed:', error.message);
+    res.end();
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP: the page (static files), the API, the event stream.
+const PUBLIC = path.join(__dirname, 'public');
+const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
+const STATIC = { '/': 'index.html', '/app.js': 'app.js', '/exact-json.js': 'exact-json.js', '/style.css': 'style.css' };
+
+async function handle(req, res) {
+  const url = new URL(req.url, 'http://localhost');
+  if (req.method === 'GET' && STATIC[url.pathname]) {
+    const file = STATIC[url.pathname];
+    res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)], 'Cache-Control': 'no-store' });
+    return fs.createReadStream(path.join(PUBLIC, file)).pipe(res);
+  }
+  if (req.method === 'GET' && url.pathname === '/api/users') { // the demo's login screen
+    return sendJson(res, 200, Object.entries(USERS).map(([id, u]) => ({ id, name: u.name, tenant: u.tenant, role: u.role })));
+  }
+  const user = signedIn(req, url);
+  if (!user) return sendJson(res, 401, { error: { code: 'unauthenticated', message: 'unknown user' } });
+
+  if (req.method === 'GET' && url.pathname === '/events') return openStream(req, res, user);
+  if (req.method === 'GET' && url.pathname === '/api/me') {
+    // Names of the tenant's users, so the page can say "Alice is editing" for a lease holder.
+    const names = Object.fromEntries(Object.values(USERS).filter((u) => u.tenant === user.tenant).map((u) => [u.actor, u.name]));
+    return sendJson(res, 200, { id: user.id, name: user.name, tenant: user.tenant, actor: user.actor, role: user.role, names });
+  }
+  if (req.method === 'GET' && url.pathname === '/api/sections') {
+    const section = url.searchParams.get('section');
+    if (section !== null && !SECTION.test(section)) return sendJson(res, 400, { error: { code: 'invalid', message: 'section' } });
+    const rows = await inTransaction(user, (client) => readSections(user, client, section), { readOnly: true });
+    return sendJson(res, 200, null, sectionsJson(rows));
+  }
+  const action = req.method === 'POST' && url.pathname.startsWith('/api/') && url.pathname.slice(5);
+  if (action && (WRITES[action] || LEASES[action])) {
+    if (user.role !== 'editor') return sendJson(res, 403, { error: { code: 'forbidden', message: 'customers cannot edit' } });
+    let body;
+    try { body = JSON.parse(await readBody(req)); } catch (e) {
+      return sendJson(res, e.status || 400, { error: { code: 'invalid', message: e.status ? e.message : 'body is not JSON' } });
+    }
+    const problem = validate(action, body);
+    if (problem) return sendJson(res, 400, { error: { code: 'invalid', message: problem } });
+    return sendJson(res, 200, await write(user, action, body));
+  }
+  return sendJson(res, 404, { error: { code: 'not_found', message: 'not found' } });
+}
+
+// noDelay: an event is written to its socket at once, not held back to fill a packet.
+const server = http.createServer({ noDelay: true }, (req, res) => {
+  handle(req, res).catch((error) => (res.headersSent ? res.end() : sendError(res, error)));
+});
+
+listen().then(() => {
+  started = true;
+  server.listen(PORT, HOST, () => console.log(`live preview on http://${HOST}:${server.address().port}/?user=alice`));
+}).catch((error) => {
+  console.error('cannot LISTEN:', error.message);
+  process.exit(1);
+});
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    for (const stream of streams) stream.res.end();
+    server.close();
+    process.exit(0);
+  });
+}

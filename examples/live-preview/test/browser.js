@@ -1,0 +1,278 @@
+// End-to-end test of the live-preview example in headless Chromium, printing TAP.
+//
+//   PGHOST=... PGPORT=... PGDATABASE=... node test/browser.js
+//
+// The database must have draft_mode and setup.sql loaded, fresh (test/tap/live_preview.t does
+// that). Starts server.js on a free port, then drives three browser contexts: Alice and Bob
+// (editors of tenant acme) and Carol (a customer). LIVE_PREVIEW_SCREENSHOTS=DIR saves the
+// screenshots used in the README there; CHROMIUM overrides /usr/bin/chromium.
+'use strict';
+const { spawn } = require('child_process');
+const path = require('path');
+const { chromium } = require('playwright-core');
+const { Client } = require('pg');
+
+const SHOTS = process.env.LIVE_PREVIEW_SCREENSHOTS || null;
+let count = 0;
+let failed = 0;
+
+function report(passed, description, diagnostic) {
+  count += 1;
+  console.log(`${passed ? 'ok' : 'not ok'} ${count} - ${description}`);
+  if (!passed) {
+    failed += 1;
+    console.log(String(diagnostic).split('\n').map((l) => `# ${l}`).join('\n'));
+  }
+}
+async function check(description, body) {
+  try {
+    await body();
+    report(true, description);
+  } catch (error) {
+    report(false, description, error.stack || error);
+  }
+}
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// Polls until `probe` returns what `want` accepts; fails with the last value seen.
+async function until(probe, want, what, timeout = 5000) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try { last = await probe(); } catch (error) { last = error.message; }
+    if (want(last)) return last;
+    if (Date.now() > deadline) throw new Error(`${what}: got ${JSON.stringify(last)}`);
+    await sleep(25);
+  }
+}
+const textIs = (page, selector, expected) =>
+  until(() => page.locator(selector).first().textContent({ timeout: 1000 }), (t) => t === expected, `${selector} should be ${JSON.stringify(expected)}`);
+const visible = (page, selector) =>
+  until(() => page.locator(selector).first().isVisible(), (v) => v === true, `${selector} should be visible`);
+const hidden = (page, selector) =>
+  until(() => page.locator(selector).count(), (n) => n === 0, `${selector} should be gone`);
+
+const card = (section) => `.card[data-section="${section}"]`;
+const field = (section, pointer) => `[data-testid="field:${section}${pointer}"]`;
+const draft = (section, pointer) => `#draft-preview [data-field="${section}${pointer}"]`;
+const live = (section, pointer) => `#live-preview [data-field="${section}${pointer}"]`;
+
+async function edit(page, section, pointer, value) {
+  await page.fill(field(section, pointer), value);
+  await page.press(field(section, pointer), 'Enter');
+}
+
+function startServer() {
+  return new Promise((resolve, reject) => {
+    const server = spawn(process.execPath, [path.join(__dirname, '..', 'server.js')], {
+      env: { ...process.env, PORT: '0', PGUSER: 'live_preview_server' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    server.stdout.on('data', (chunk) => {
+      const match = /http:\/\/([\d.]+:\d+)\//.exec(String(chunk));
+      if (match) resolve({ server, base: `http://${match[1]}` });
+    });
+    server.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+}
+
+async function main() {
+  const { server, base } = await startServer();
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const open = async (user, viewport = { width: 1280, height: 640 }) => {
+    const context = await browser.newContext({ viewport });
+    const page = await context.newPage();
+    page.on('pageerror', (error) => report(false, `no script error in ${user}'s page`, error.stack));
+    await page.goto(`${base}/?user=${user}`);
+    await textIs(page, '#status', user === 'carol' ? 'live' : 'live');
+    return page;
+  };
+  const shot = async (page, name, clip) => { if (SHOTS) await page.screenshot({ path: path.join(SHOTS, name), clip }); };
+  const editorAndDraft = { x: 0, y: 0, width: 838, height: 500 }; // the editor column and the draft preview
+
+  try {
+    const alice = await open('alice');
+    const bob = await open('bob');
+
+    await check('both editors load the storefront; 19.90 shows as $19.90, not $19.9', async () => {
+      await textIs(alice, draft('home/hero', '/title'), 'The autumn collection');
+      await textIs(bob, draft('home/products', '/items/1/price'), '$19.90');
+      await until(() => bob.inputValue(field('home/products', '/items/1/price')), (v) => v === '19.90', 'price field');
+    });
+
+    await check("A edits the title: B's draft preview shows it, B's live view does not", async () => {
+      await edit(alice, 'home/hero', '/title', 'Summer sale');
+      await textIs(bob, draft('home/hero', '/title'), 'Summer sale');
+      await textIs(bob, live('home/hero', '/title'), 'The autumn collection');
+      await textIs(bob, `${card('home/hero')} .badge`, 'v2 · draft · live is v1');
+    });
+
+    await check('A sets a price to 17.50: B sees exactly 17.50 (field and preview)', async () => {
+      await edit(alice, 'home/products', '/items/1/price', '17.50');
+      await textIs(bob, draft('home/products', '/items/1/price'), '$17.50');
+      await until(() => bob.inputValue(field('home/products', '/items/1/price')), (v) => v === '17.50', 'price field');
+      await textIs(bob, live('home/products', '/items/1/price'), '$19.90');
+    });
+
+    await check('B edits a stale field: the conflict message names both versions', async () => {
+      await bob.fill(field('home/hero', '/subtitle'), 'Knitwear for everyone'); // typing, not sent yet
+      await edit(alice, 'home/hero', '/title', 'Summer sale, 20% off'); // meanwhile A edits
+      await textIs(bob, draft('home/hero', '/title'), 'Summer sale, 20% off');
+      await until(() => bob.inputValue(field('home/hero', '/subtitle')), (v) => v === 'Knitwear for everyone', "B's typing is kept");
+      await bob.press(field('home/hero', '/subtitle'), 'Enter');
+      await visible(bob, `${card('home/hero')} [data-testid=conflict]`);
+      await until(() => bob.locator(`${card('home/hero')} [data-testid=conflict]`).textContent(),
+        (t) => t.includes('you started at v2, it is now v3'), 'conflict text');
+    });
+    await shot(bob, 'conflict.png', editorAndDraft);
+
+    await check("B clicks 'Apply my change on top': both edits land, A sees them", async () => {
+      await bob.click(`${card('home/hero')} [data-testid=rebase]`);
+      await hidden(bob, `${card('home/hero')} [data-testid=conflict]`);
+      await textIs(alice, draft('home/hero', '/subtitle'), 'Knitwear for everyone');
+      await textIs(alice, draft('home/hero', '/title'), 'Summer sale, 20% off');
+      await textIs(alice, `${card('home/hero')} .badge`, 'v4 · draft · live is v1');
+    });
+    await shot(alice, 'editor.png');
+
+    await check('B edits the same field as A from a stale view: no rebase, overwrite offered', async () => {
+      await bob.fill(field('home/hero', '/cta'), 'Shop knitwear');
+      await edit(alice, 'home/hero', '/cta', 'See the sale');
+      await textIs(bob, draft('home/hero', '/cta'), 'See the sale');
+      await bob.press(field('home/hero', '/cta'), 'Enter');
+      await bob.click(`${card('home/hero')} [data-testid=rebase]`);
+      await until(() => bob.locator(`${card('home/hero')} [data-testid=conflict]`).textContent(),
+        (t) => t.includes('Someone else changed the same field (cta)'), 'overlap text');
+      await visible(bob, `${card('home/hero')} [data-testid=overwrite]`);
+      await bob.click(`${card('home/hero')} [data-testid=drop-mine]`);
+      await hidden(bob, `${card('home/hero')} [data-testid=conflict]`);
+      await until(() => bob.inputValue(field('home/hero', '/cta')), (v) => v === 'See the sale', "B's field shows A's value again");
+    });
+
+    await check("A locks the hero: B sees 'Alice is editing' and cannot write", async () => {
+      await alice.click(`${card('home/hero')} [data-testid=lock]`);
+      await visible(alice, `${card('home/hero')} [data-testid=lease-mine]`);
+      await textIs(bob, `${card('home/hero')} [data-testid=lease-banner]`, 'Alice is editing this sectionTake over');
+      await until(() => bob.isDisabled(field('home/hero', '/title')), (d) => d === true, "B's fields are disabled");
+      const attempt = await bob.evaluate(async () => {
+        const response = await fetch('/api/patch', {
+          method: 'POST', headers: { 'X-Demo-User': 'bob', 'Content-Type': 'application/json' },
+          body: JSON.stringify({ section: 'home/hero', expected_version: '5', patch: '[{"op":"replace","path":"/title","value":"x"}]' }),
+        });
+        return { status: response.status, body: await response.json() };
+      });
+      if (attempt.status !== 423 || attempt.body.error.code !== 'DM201') throw new Error(JSON.stringify(attempt));
+    });
+    await shot(bob, 'lease.png', editorAndDraft);
+
+    await check('B takes over: B can write, A now sees the banner', async () => {
+      await bob.click(`${card('home/hero')} [data-testid=take-over]`);
+      await visible(bob, `${card('home/hero')} [data-testid=lease-mine]`);
+      await textIs(alice, `${card('home/hero')} [data-testid=lease-banner]`, 'Bob is editing this sectionTake over');
+      await until(() => alice.isDisabled(field('home/hero', '/title')), (d) => d === true, "A's fields are disabled");
+      await edit(bob, 'home/hero', '/cta', 'Shop the sale');
+      await textIs(alice, draft('home/hero', '/cta'), 'Shop the sale');
+    });
+
+    await check('undo and redo, seen in the other tab', async () => {
+      await bob.click(`${card('home/hero')} [data-testid=undo]`);
+      await textIs(alice, draft('home/hero', '/cta'), 'See the sale');
+      await bob.click(`${card('home/hero')} [data-testid=redo]`);
+      await textIs(alice, draft('home/hero', '/cta'), 'Shop the sale');
+    });
+
+    let carol;
+    await check('B publishes the hero: a customer sees it, but not the unpublished price', async () => {
+      await bob.click(`${card('home/hero')} [data-testid=publish]`);
+      await textIs(alice, live('home/hero', '/title'), 'Summer sale, 20% off');
+      carol = await open('carol', { width: 900, height: 560 });
+      await textIs(carol, '[data-field="home/hero/title"]', 'Summer sale, 20% off');
+      await textIs(carol, '[data-field="home/hero/cta"]', 'Shop the sale');
+      await textIs(carol, '[data-field="home/products/items/1/price"]', '$19.90');
+      if (await carol.locator('#editor, [data-testid^="field:"]').count()) throw new Error('the customer sees an editor');
+    });
+
+    await check("the customer's page updates live on publish, and only then", async () => {
+      await edit(alice, 'home/announcement', '/text', 'Winter sale starts Friday');
+      await textIs(bob, draft('home/announcement', '/text'), 'Winter sale starts Friday');
+      await sleep(300);
+      await textIs(carol, '[data-field="home/announcement/text"]', 'Free shipping on orders over $50');
+      await alice.click(`${card('home/announcement')} [data-testid=publish]`);
+      await textIs(carol, '[data-field="home/announcement/text"]', 'Winter sale starts Friday');
+    });
+    await shot(carol, 'customer.png');
+
+    await check('A scraps the draft price: both editors are back to 19.90', async () => {
+      await alice.click(`${card('home/products')} [data-testid=scrap]`);
+      await textIs(alice, draft('home/products', '/items/1/price'), '$19.90');
+      await textIs(bob, draft('home/products', '/items/1/price'), '$19.90');
+      await textIs(bob, `${card('home/products')} .badge`, 'v3 · published');
+    });
+
+    await check('a tab that lost its stream catches up when it reconnects', async () => {
+      await bob.evaluate(() => window.livePreview.disconnect());
+      await edit(alice, 'home/announcement', '/text', 'Back on Monday');
+      await sleep(200);
+      await textIs(bob, draft('home/announcement', '/text'), 'Winter sale starts Friday');
+      await bob.evaluate(() => window.livePreview.reconnect());
+      await textIs(bob, draft('home/announcement', '/text'), 'Back on Monday');
+    });
+
+    await check("the server's LISTEN connection drops: it reconnects and every tab catches up", async () => {
+      const admin = new Client({ user: process.env.PGUSER || 'postgres' });
+      await admin.connect();
+      try {
+        const { rows } = await admin.query(
+          "SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %'");
+        if (rows.length !== 1 || !rows[0].done) throw new Error(`terminated ${JSON.stringify(rows)}`);
+      } finally {
+        await admin.end();
+      }
+      await edit(alice, 'home/announcement', '/text', 'Open all weekend'); // while nobody listens
+      await textIs(bob, draft('home/announcement', '/text'), 'Open all weekend');
+      await textIs(alice, draft('home/announcement', '/text'), 'Open all weekend');
+    });
+
+    await check('the browser cannot pick a tenant, and inputs are validated', async () => {
+      const call = (user, method, url, body) => alice.evaluate(async ([u, m, p, b]) => {
+        const response = await fetch(p, { method: m, headers: u ? { 'X-Demo-User': u } : {}, body: b });
+        return { status: response.status, text: await response.text() };
+      }, [user, method, url, body]);
+      const anonymous = await call(null, 'GET', '/api/sections');
+      if (anonymous.status !== 401) throw new Error(`anonymous: ${anonymous.status}`);
+      const dave = await call('dave', 'GET', '/api/sections');
+      if (!dave.text.includes('Globex') || dave.text.includes('Summer sale')) throw new Error(`dave sees ${dave.text}`);
+      const daveWrites = await call('dave', 'POST', '/api/patch', JSON.stringify({
+        tenant: 'acme', section: 'home/hero', expected_version: '1', patch: '[{"op":"replace","path":"/title","value":"pwned"}]' }));
+      if (daveWrites.status !== 200) throw new Error(`dave's write to his own tenant: ${daveWrites.text}`);
+      await sleep(200);
+      await textIs(alice, draft('home/hero', '/title'), 'Summer sale, 20% off'); // acme untouched
+      for (const [body, status] of [
+        [{ section: 'home/hero', expected_version: 'x', patch: '[]' }, 400],
+        [{ section: 'home/hero', expected_version: '9', patch: '{"op":"add"}' }, 400],
+        [{ section: '../etc', expected_version: '9', patch: '[{"op":"add","path":"/a","value":1}]' }, 400],
+        [{ section: 'home/hero', expected_version: '9', patch: '[{"op":"replace","path":"/nope","value":1}]' }, 423],
+      ]) {
+        const result = await call('alice', 'POST', '/api/patch', JSON.stringify(body));
+        if (result.status !== status) throw new Error(`${JSON.stringify(body)}: ${result.status} ${result.text}`);
+      }
+      const customer = await call('carol', 'POST', '/api/undo', JSON.stringify({ section: 'home/hero', expected_version: '1' }));
+      if (customer.status !== 403) throw new Error(`customer write: ${customer.status}`);
+    });
+  } finally {
+    await browser.close();
+    server.kill('SIGTERM');
+  }
+  console.log(`1..${count}`);
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((error) => {
+  report(false, 'the test ran to its end', error.stack || error);
+  console.log(`1..${count}`);
+  process.exit(1);
+});
