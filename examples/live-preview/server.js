@@ -122,8 +122,8 @@ const WRITES = {
 const LEASES = {
   acquire: (t, b) => ['draft_mode.acquire_lease($1, $2, ttl => $3::interval, idempotency_key => $4)', [t, b.section, LEASE_TTL, b.key]],
   take_over: (t, b) => ['draft_mode.take_over($1, $2, ttl => $3::interval, idempotency_key => $4)', [t, b.section, LEASE_TTL, b.key]],
-  renew: (t, b) => ['draft_mode.renew_lease($1)', [b.lease_token]],
-  release: (t, b) => ['draft_mode.release_lease($1)', [b.lease_token]],
+  renew: (t, b) => ['draft_mode.renew_lease($1, $2, $3)', [t, b.section, b.lease_token]],
+  release: (t, b) => ['draft_mode.release_lease($1, $2, $3)', [t, b.section, b.lease_token]],
 };
 const LEASE_TTL = '60 seconds'; // the page renews every 20 s while it holds a lease
 
