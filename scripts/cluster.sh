@@ -25,9 +25,11 @@ cluster_free_port() {
 }
 
 # Creates and starts a cluster in DIR (data in DIR/data, socket in DIR, log in DIR/postgres.log) on
-# 127.0.0.1:PORT, with pg_cron preloaded, and points libpq's PG* variables at it.
+# 127.0.0.1:PORT, with pg_cron preloaded, and points libpq's PG* variables at it. Further arguments
+# are postgresql.conf lines appended last, so they override the defaults (test/citus preloads citus).
 cluster_start() {
   local dir=$1 port=$2
+  shift 2
   mkdir -m 0700 "$dir"
   if [ "$(id -u)" -eq 0 ]; then
     chown postgres:postgres "$dir"
@@ -49,6 +51,9 @@ fsync = off
 synchronous_commit = off
 full_page_writes = off
 EOF
+  if [ $# -gt 0 ]; then
+    printf '%s\n' "$@" >>"$dir/data/postgresql.conf"
+  fi
   _cluster_as_owner "$PG_BIN/pg_ctl" start --pgdata="$dir/data" --log="$dir/postgres.log" --wait \
     --silent || {
     tail -n 20 "$dir/postgres.log" >&2

@@ -17,6 +17,7 @@
 extern "C" {
 #include "access/detoast.h"
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -47,7 +48,7 @@ constexpr int rebase_conflicts_reported = 20;
 struct Statement {
     const char *sql;
     int argument_count;
-    Oid argument_types[9];
+    Oid argument_types[10];
     SPIPlanPtr plan;
 };
 
@@ -97,18 +98,21 @@ Statement create_statement = {
     nullptr};
 
 // $4 NULL keeps the published content, $9 true the draft, as stored: the
-// row keeps their TOAST references instead of compressing them again.
+// row keeps their TOAST references instead of compressing them again. $10 is
+// now() (the transaction's start), passed in: Citus refuses non-immutable
+// functions inside CASE on a distributed table.
 Statement update_statement = {
     "UPDATE draft_mode.sections SET version = $3,"
     " published_content = coalesce($4, published_content), published_version = $5,"
-    " published_at = CASE WHEN $5 = published_version THEN published_at ELSE pg_catalog.now() END,"
+    " published_at = CASE WHEN $5 = published_version THEN published_at ELSE $10 END,"
     " draft_content = CASE WHEN $9 THEN draft_content ELSE $6 END,"
-    " draft_updated_at = CASE WHEN $6 IS NULL THEN NULL ELSE pg_catalog.now() END,"
-    " undo_versions = $7, redo_versions = $8, updated_at = pg_catalog.now(),"
+    " draft_updated_at = CASE WHEN $6 IS NULL THEN NULL ELSE $10 END,"
+    " undo_versions = $7, redo_versions = $8, updated_at = $10,"
     " updated_by = draft_mode.current_actor()"
     " WHERE tenant = $1 AND section = $2",
-    9,
-    {TEXTOID, TEXTOID, INT8OID, JSONBOID, INT8OID, JSONBOID, INT8ARRAYOID, INT8ARRAYOID, BOOLOID},
+    10,
+    {TEXTOID, TEXTOID, INT8OID, JSONBOID, INT8OID, JSONBOID, INT8ARRAYOID, INT8ARRAYOID, BOOLOID,
+     TIMESTAMPTZOID},
     nullptr};
 
 Statement history_statement = {
@@ -119,17 +123,23 @@ Statement history_statement = {
     {TEXTOID, TEXTOID, INT8OID, TEXTOID, JSONBOID, JSONBOID, JSONBOID, JSONBOID},
     nullptr};
 
-// A new lease on a section: the next fencing token, held by the actor, from
-// $3 until $4 (times computed and checked by lease_times).
+// A new lease on a section: fencing token $6 (token_statement's), held by
+// the actor, from $3 until $4 (times computed and checked by lease_times).
 Statement lease_statement = {
-    "UPDATE draft_mode.sections SET lease_token = pg_catalog.nextval('draft_mode.lease_tokens'),"
+    "UPDATE draft_mode.sections SET lease_token = $6,"
     " lease_holder = draft_mode.current_actor(), lease_acquired_at = $3,"
     " lease_expires_at = $4, lease_ttl = $5"
     " WHERE tenant = $1 AND section = $2"
     " RETURNING lease_token, lease_holder, lease_acquired_at, lease_expires_at",
-    5,
-    {TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, INTERVALOID},
+    6,
+    {TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, INTERVALOID, INT8OID},
     nullptr};
+
+// The next fencing token, drawn in a statement of its own: Citus refuses
+// volatile functions in an UPDATE of a distributed table, and the sequence
+// stays on the node that runs the store functions (the coordinator).
+Statement next_token_statement = {
+    "SELECT pg_catalog.nextval('draft_mode.lease_tokens')", 0, {}, nullptr};
 
 Statement renew_statement = {
     "UPDATE draft_mode.sections SET lease_expires_at = $3, lease_ttl = $4"
@@ -464,16 +474,17 @@ Outcome commit_change(const Section &section, const NewState &state)
         has_draft = !same_jsonb(state.content, section.published());
     bool keep_stored_draft = has_draft && state.content == section.draft;
 
-    Datum row[9] = {PointerGetDatum(section.tenant),
-                    PointerGetDatum(section.name),
-                    Int64GetDatum(version),
-                    PointerGetDatum(state.published),
-                    Int64GetDatum(published_version),
-                    PointerGetDatum(has_draft ? state.content : nullptr),
-                    PointerGetDatum(state.undo_versions),
-                    PointerGetDatum(state.redo_versions),
-                    BoolGetDatum(keep_stored_draft)};
-    char row_nulls[10] = "         ";
+    Datum row[10] = {PointerGetDatum(section.tenant),
+                     PointerGetDatum(section.name),
+                     Int64GetDatum(version),
+                     PointerGetDatum(state.published),
+                     Int64GetDatum(published_version),
+                     PointerGetDatum(has_draft ? state.content : nullptr),
+                     PointerGetDatum(state.undo_versions),
+                     PointerGetDatum(state.redo_versions),
+                     BoolGetDatum(keep_stored_draft),
+                     TimestampTzGetDatum(GetCurrentTransactionStartTimestamp())};
+    char row_nulls[11] = "          ";
     if (state.published == nullptr)
         row_nulls[3] = 'n';
     if (!has_draft)
@@ -1049,10 +1060,13 @@ Datum new_lease(FunctionCallInfo fcinfo, const Section &section, Interval *ttl,
                 MemoryContext context, int64 *token)
 {
     LeaseTimes times = lease_times(ttl);
-    Datum values[5] = {PointerGetDatum(section.tenant), PointerGetDatum(section.name),
+    execute(next_token_statement, nullptr, "");
+    bool token_null;
+    Datum next_token = column(1, &token_null);
+    Datum values[6] = {PointerGetDatum(section.tenant), PointerGetDatum(section.name),
                        TimestampTzGetDatum(times.at), TimestampTzGetDatum(times.expires),
-                       IntervalPGetDatum(ttl)};
-    execute(lease_statement, values, "     ");
+                       IntervalPGetDatum(ttl),          next_token};
+    execute(lease_statement, values, "      ");
     bool is_null;
     *token = DatumGetInt64(column(1, &is_null));
     return lease_datum(fcinfo, section.tenant, section.name, context);
