@@ -7,7 +7,8 @@
 # outside the repository and installs it there.
 #
 #   citus_install                 build and install Citus unless installed (fails when it cannot)
-#   citus_cluster_start DIR       start the three nodes under DIR, PG* pointing at the coordinator
+#   citus_cluster_start DIR [V]   start the three nodes under DIR, PG* pointing at the coordinator
+#                                 (with V: draft_mode created at version V, not distributed)
 #   citus_cluster_stop DIR        stop them and remove DIR (safe in an EXIT trap)
 #   citus_worker_ports            the workers' ports, one a line
 
@@ -78,9 +79,10 @@ citus_node_sql() {
 }
 
 # Starts the coordinator and the workers under DIR, registers the workers, creates draft_mode and
-# distributes it; PGHOST, PGPORT, PGUSER and PGDATABASE then name the coordinator.
+# distributes it (or, given VERSION, creates draft_mode at that version and leaves it undistributed);
+# PGHOST, PGPORT, PGUSER and PGDATABASE then name the coordinator.
 citus_cluster_start() {
-  local dir=$1 node port=55432
+  local dir=$1 version=${2:-} node port=55432
   mkdir -p "$dir"
   chmod 0755 "$dir"
   for node in coordinator worker1 worker2; do
@@ -102,8 +104,13 @@ citus_cluster_start() {
     -c "SELECT citus_add_node('127.0.0.1', $(cat "$dir/worker1.port"))" \
     -c "SELECT citus_add_node('127.0.0.1', $(cat "$dir/worker2.port"))" >/dev/null || return 1
   # Citus propagates CREATE EXTENSION to the workers.
-  citus_node_sql "$dir" coordinator -c 'CREATE EXTENSION draft_mode' \
-    -c 'SELECT draft_mode.distribute()' >/dev/null || return 1
+  if [ -n "$version" ]; then
+    citus_node_sql "$dir" coordinator -c "CREATE EXTENSION draft_mode VERSION '$version'" >/dev/null ||
+      return 1
+  else
+    citus_node_sql "$dir" coordinator -c 'CREATE EXTENSION draft_mode' \
+      -c 'SELECT draft_mode.distribute()' >/dev/null || return 1
+  fi
   export PGHOST=$dir/coordinator PGPORT PGUSER=postgres PGDATABASE=postgres
   PGPORT=$(cat "$dir/coordinator.port")
 }
