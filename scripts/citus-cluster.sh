@@ -27,22 +27,26 @@ citus_source_present() {
   [ -f "$citus_source_dir/citus-v13.2.2.tar.gz" ] && [ -f "$citus_source_dir/pg15-minor-compat.patch" ]
 }
 
-# Builds Citus once per source and PostgreSQL (cache: DRAFT_MODE_CITUS_BUILD, default
-# /var/tmp/draft_mode-citus-build) and installs it as root. Build packages: scripts/setup-debian.
-citus_install() {
-  citus_installed && return 0
-  citus_source_present || {
-    echo "citus_install: no Citus source in $citus_source_dir" >&2
-    return 1
-  }
-  local key cache log started
+# The build directory of this Citus source and PostgreSQL (cache: DRAFT_MODE_CITUS_BUILD, default
+# /var/tmp/draft_mode-citus-build).
+citus_build_dir() {
+  local key
   key=$( (cat "$citus_source_dir/citus-v13.2.2.tar.gz" "$citus_source_dir/pg15-minor-compat.patch"
     "$citus_pg_config" --version) | sha256sum | cut -c1-12)
-  cache=${DRAFT_MODE_CITUS_BUILD:-/var/tmp/draft_mode-citus-build}/$key
+  echo "${DRAFT_MODE_CITUS_BUILD:-/var/tmp/draft_mode-citus-build}/$key"
+}
+
+# Builds Citus into citus_build_dir unless built there already. Build packages: scripts/setup-debian.
+citus_build() {
+  citus_source_present || {
+    echo "citus_build: no Citus source in $citus_source_dir" >&2
+    return 1
+  }
+  local cache log
+  cache=$(citus_build_dir)
   log=$cache.log
-  started=$(date +%s)
   if [ ! -f "$cache/.built" ]; then
-    echo "citus_install: building Citus 13.2.2 in $cache (about 1-2 minutes; log: $log)" >&2
+    echo "citus_build: building Citus 13.2.2 in $cache (about 1-2 minutes; log: $log)" >&2
     rm -rf "$cache"
     mkdir -p "$cache"
     local extra_cppflags=()
@@ -55,12 +59,22 @@ citus_install() {
       patch -p1 <"$citus_source_dir/pg15-minor-compat.patch" &&
       ./configure PG_CONFIG="$citus_pg_config" --without-libcurl "${extra_cppflags[@]}" &&
       make -j2 with_llvm=no) >"$log" 2>&1 </dev/null; then
-      echo "citus_install: building Citus failed; last lines of $log:" >&2
+      echo "citus_build: building Citus failed; last lines of $log:" >&2
       tail -n 30 "$log" >&2
       return 1
     fi
     touch "$cache/.built"
   fi
+}
+
+# Builds Citus (citus_build) and installs it as root, unless it is installed.
+citus_install() {
+  citus_installed && return 0
+  local cache log started
+  started=$(date +%s)
+  citus_build || return 1
+  cache=$(citus_build_dir)
+  log=$cache.log
   if ! "$citus_root/scripts/as-root" make -C "$cache" install with_llvm=no PG_CONFIG="$citus_pg_config" \
     >>"$log" 2>&1 </dev/null; then
     echo "citus_install: installing Citus failed; last lines of $log:" >&2

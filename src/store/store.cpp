@@ -78,10 +78,12 @@ int execute(Statement &statement, Datum *values, const char *nulls, bool read_on
 }
 
 // Reads version and lease together: the row as this transaction locked it.
+// Whether the lease is current is decided by lock_section on this node's
+// clock once the lock is held (with Citus, the coordinator's clock, which
+// lease_times set the lease with, not the worker's).
 Statement lock_statement = {
     "SELECT version, published_content, published_version, draft_content, section_type,"
-    " undo_versions, redo_versions, lease_token,"
-    " lease_expires_at > pg_catalog.clock_timestamp(), lease_holder, lease_expires_at, lease_ttl"
+    " undo_versions, redo_versions, lease_token, lease_holder, lease_expires_at, lease_ttl"
     " FROM draft_mode.sections WHERE tenant = $1 AND section = $2 FOR UPDATE",
     2,
     {TEXTOID, TEXTOID},
@@ -314,11 +316,12 @@ Section lock_section(text *tenant, text *name)
     Datum token = column(8, &is_null);
     section.has_lease = !is_null;
     section.lease_token = is_null ? 0 : DatumGetInt64(token);
-    section.lease_active = section.has_lease && DatumGetBool(column(9, &is_null));
+    section.lease_active = false;
     if (section.has_lease) {
-        section.lease_holder = DatumGetTextPP(column(10, &is_null));
-        section.lease_expires_at = DatumGetTimestampTz(column(11, &is_null));
-        section.lease_ttl = DatumGetIntervalP(column(12, &is_null));
+        section.lease_holder = DatumGetTextPP(column(9, &is_null));
+        section.lease_expires_at = DatumGetTimestampTz(column(10, &is_null));
+        section.lease_ttl = DatumGetIntervalP(column(11, &is_null));
+        section.lease_active = section.lease_expires_at > GetCurrentTimestamp();
     }
     return section;
 }
