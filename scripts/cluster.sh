@@ -27,9 +27,15 @@ cluster_free_port() {
 
 # Creates and starts a cluster in DIR (data in DIR/data, socket in DIR, log in DIR/postgres.log) on
 # 127.0.0.1:PORT, with pg_cron preloaded, and points libpq's PG* variables at it. A third argument
-# `no-cron` leaves pg_cron out (scripts/demo: its package set has no pg_cron).
+# `no-cron` leaves pg_cron out (scripts/demo: its package set has no pg_cron). Further arguments are
+# postgresql.conf lines appended last, so they override the defaults (test/citus preloads citus).
 cluster_start() {
-  local dir=$1 port=$2 cron=${3:-cron}
+  local dir=$1 port=$2 cron=cron
+  shift 2
+  if [ "${1:-}" = no-cron ]; then
+    cron=no-cron
+    shift
+  fi
   mkdir -m 0700 "$dir"
   if [ "$(id -u)" -eq 0 ]; then
     chown postgres:postgres "$dir"
@@ -54,6 +60,9 @@ shared_preload_libraries = 'pg_cron'
 cron.database_name = 'postgres'
 cron.host = '$dir'
 EOF
+  fi
+  if [ $# -gt 0 ]; then
+    printf '%s\n' "$@" >>"$dir/data/postgresql.conf"
   fi
   _cluster_as_owner "$PG_BIN/pg_ctl" start --pgdata="$dir/data" --log="$dir/postgres.log" --wait \
     --silent || {

@@ -114,6 +114,16 @@ AS $$
 DECLARE
     scoped text;
 BEGIN
+    -- Citus: store functions run on the coordinator. On a worker the session
+    -- state is not the caller's (a statement mixing a store function with a
+    -- distributed table is sent to a worker whole).
+    IF pg_catalog.to_regclass('pg_catalog.pg_dist_local_group') IS NOT NULL THEN
+        IF EXISTS (SELECT FROM pg_catalog.pg_dist_local_group WHERE groupid <> 0) THEN
+            RAISE EXCEPTION 'draft_mode''s store functions run on the Citus coordinator, not on a worker'
+                USING ERRCODE = 'feature_not_supported', DETAIL = '{"reason":"not_coordinator"}',
+                      HINT = 'Connect to the coordinator, and do not mix a draft_mode function call with a read of draft_mode''s tables in one statement.';
+        END IF;
+    END IF;
     IF draft_mode.is_admin() THEN
         RETURN;
     END IF;
@@ -413,6 +423,8 @@ AS $$
 DECLARE
     hash bytea := pg_catalog.sha256(pg_catalog.convert_to(operation || E'\n' || request, 'UTF8'));
     ttl interval := draft_mode.setting('draft_mode.idempotency_key_ttl')::pg_catalog.interval;
+    -- Citus: computed here, as Citus refuses non-immutable functions in ON CONFLICT's WHERE.
+    expired_before timestamptz := pg_catalog.now() - ttl;
     earlier record;
 BEGIN
     IF pg_catalog.octet_length(key) NOT BETWEEN 1 AND 200 THEN
@@ -427,7 +439,7 @@ BEGIN
     ON CONFLICT ON CONSTRAINT idempotency_keys_pkey DO UPDATE
        SET operation = excluded.operation, request_hash = excluded.request_hash, result = NULL,
            created_at = excluded.created_at
-     WHERE k.created_at < pg_catalog.now() - ttl;
+     WHERE k.created_at < expired_before;
     IF FOUND THEN
         RETURN NULL;
     END IF;
@@ -526,6 +538,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     outcome jsonb;
+    names text[];
 BEGIN
     PERFORM draft_mode.check_tenant(tenant);
     IF idempotency_key IS NOT NULL THEN
@@ -535,12 +548,14 @@ BEGIN
             RETURN;
         END IF;
     END IF;
+    -- Citus: the names first, in a statement of their own; in one statement
+    -- Citus would send publish_many to the worker holding the tenant.
+    names := ARRAY(SELECT s.section FROM draft_mode.sections AS s
+                    WHERE s.tenant = publish_tenant.tenant AND s.draft_content IS NOT NULL
+                    ORDER BY s.section);
     SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(published) ORDER BY published.section), '[]')
       INTO outcome
-      FROM draft_mode.publish_many(tenant, ARRAY(
-               SELECT s.section FROM draft_mode.sections AS s
-                WHERE s.tenant = publish_tenant.tenant AND s.draft_content IS NOT NULL
-                ORDER BY s.section)) AS published;
+      FROM draft_mode.publish_many(tenant, names) AS published;
     IF idempotency_key IS NOT NULL THEN
         PERFORM draft_mode.store_idempotent_result(tenant, idempotency_key, outcome);
     END IF;
@@ -579,7 +594,8 @@ $$;
 CREATE PROCEDURE draft_mode.expire_drafts(batch_rows pg_catalog.int4,
                                           batch_time pg_catalog.interval,
                                           INOUT done pg_catalog.int8 DEFAULT 0,
-                                          INOUT failures pg_catalog.jsonb DEFAULT '[]')
+                                          INOUT failures pg_catalog.jsonb DEFAULT '[]',
+                                          only_tenant pg_catalog.text DEFAULT NULL)
 LANGUAGE plpgsql
 AS $$
 DECLARE
@@ -605,6 +621,7 @@ BEGIN
                AND s.draft_updated_at + draft_mode.draft_lifetime(s.draft_ttl, s.section_type)
                    < pg_catalog.now()
                AND NOT coalesce(s.lease_expires_at > pg_catalog.clock_timestamp(), false)
+               AND (only_tenant IS NULL OR s.tenant = only_tenant) -- Citus: one tenant's shard
                AND NOT EXISTS (SELECT FROM unnest(passed_tenants, passed_sections)
                                         AS passed(tenant, section)
                                 WHERE passed.tenant = s.tenant AND passed.section = s.section)
@@ -640,7 +657,8 @@ $$;
 CREATE PROCEDURE draft_mode.prune_history(batch_rows pg_catalog.int4,
                                           batch_time pg_catalog.interval,
                                           INOUT done pg_catalog.int8 DEFAULT 0,
-                                          INOUT failures pg_catalog.jsonb DEFAULT '[]')
+                                          INOUT failures pg_catalog.jsonb DEFAULT '[]',
+                                          only_tenant pg_catalog.text DEFAULT NULL)
 LANGUAGE plpgsql
 AS $$
 DECLARE
@@ -658,7 +676,8 @@ BEGIN
     CREATE TEMP TABLE IF NOT EXISTS draft_mode_prune_plan (
         tenant text, section text, keep_from int8, PRIMARY KEY (tenant, section));
     TRUNCATE pg_temp.draft_mode_prune_plan;
-    INSERT INTO pg_temp.draft_mode_prune_plan SELECT * FROM draft_mode.history_cutoffs;
+    INSERT INTO pg_temp.draft_mode_prune_plan SELECT * FROM draft_mode.history_cutoffs AS c
+     WHERE only_tenant IS NULL OR c.tenant = only_tenant; -- Citus: one tenant's shard
     COMMIT;
     LOOP
         PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
@@ -669,6 +688,7 @@ BEGIN
             SELECT p.tenant, p.section, p.keep_from
               FROM pg_temp.draft_mode_prune_plan AS p
               JOIN draft_mode.sections AS s USING (tenant, section)
+             WHERE only_tenant IS NULL OR s.tenant = only_tenant -- Citus: one tenant's shard
              ORDER BY p.tenant, p.section
              LIMIT batch_rows FOR UPDATE OF s SKIP LOCKED
         LOOP
@@ -763,23 +783,29 @@ $$;
 
 -- Clears expired leases (their tokens are never handed out again).
 CREATE PROCEDURE draft_mode.clear_expired_leases(batch_rows pg_catalog.int4,
-                                                 INOUT done pg_catalog.int8 DEFAULT 0)
+                                                 INOUT done pg_catalog.int8 DEFAULT 0,
+                                                 only_tenant pg_catalog.text DEFAULT NULL)
 LANGUAGE plpgsql
 AS $$
 DECLARE
     done_in_batch int;
+    -- Citus: the clock is read here, as Citus refuses volatile functions in an UPDATE.
+    clock timestamptz;
 BEGIN
     LOOP
         PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+        clock := pg_catalog.clock_timestamp();
         WITH stale AS (
             SELECT s.tenant, s.section FROM draft_mode.sections AS s
-             WHERE s.lease_expires_at <= pg_catalog.clock_timestamp()
+             WHERE s.lease_expires_at <= clock
+               AND (only_tenant IS NULL OR s.tenant = only_tenant) -- Citus: one tenant's shard
              LIMIT batch_rows FOR UPDATE SKIP LOCKED)
         UPDATE draft_mode.sections AS s
            SET lease_token = NULL, lease_holder = NULL, lease_acquired_at = NULL,
                lease_expires_at = NULL, lease_ttl = NULL
           FROM stale WHERE s.tenant = stale.tenant AND s.section = stale.section
-           AND s.lease_expires_at <= pg_catalog.clock_timestamp();
+           AND (only_tenant IS NULL OR s.tenant = only_tenant)
+           AND s.lease_expires_at <= clock;
         GET DIAGNOSTICS done_in_batch = ROW_COUNT;
         COMMIT;
         done := done + done_in_batch;
@@ -791,23 +817,29 @@ $$;
 -- Removes idempotency keys past draft_mode.idempotency_key_ttl (a key being
 -- claimed again is locked: skipped).
 CREATE PROCEDURE draft_mode.remove_expired_keys(batch_rows pg_catalog.int4,
-                                                INOUT done pg_catalog.int8 DEFAULT 0)
+                                                INOUT done pg_catalog.int8 DEFAULT 0,
+                                                only_tenant pg_catalog.text DEFAULT NULL)
 LANGUAGE plpgsql
 AS $$
 DECLARE
     done_in_batch int;
+    -- Citus: the cutoff is computed here, so the setting is this session's.
+    expired_before timestamptz;
 BEGIN
     LOOP
         PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+        expired_before := pg_catalog.now()
+            - draft_mode.setting('draft_mode.idempotency_key_ttl')::pg_catalog.interval;
         -- The condition is on the locked row itself, re-checked if the key
         -- was claimed again since this statement's snapshot.
         WITH stale AS (
             SELECT k.tenant, k.key FROM draft_mode.idempotency_keys AS k
-             WHERE k.created_at < pg_catalog.now()
-                   - draft_mode.setting('draft_mode.idempotency_key_ttl')::pg_catalog.interval
+             WHERE k.created_at < expired_before
+               AND (only_tenant IS NULL OR k.tenant = only_tenant) -- Citus: one tenant's shard
              LIMIT batch_rows FOR UPDATE SKIP LOCKED)
         DELETE FROM draft_mode.idempotency_keys AS k
-         USING stale WHERE k.tenant = stale.tenant AND k.key = stale.key;
+         USING stale WHERE k.tenant = stale.tenant AND k.key = stale.key
+           AND (only_tenant IS NULL OR k.tenant = only_tenant);
         GET DIAGNOSTICS done_in_batch = ROW_COUNT;
         COMMIT;
         done := done + done_in_batch;
@@ -877,7 +909,13 @@ BEGIN
         prunable_count := 0;
     END IF;
 
-    IF NOT dry_run THEN
+    IF NOT dry_run AND draft_mode.is_distributed() THEN
+        -- Citus: each phase once per tenant that has work, on its shards.
+        CALL draft_mode.maintain_each_tenant(batch_rows, batch_time, expired_count > 0,
+                                             prunable_count > 0, leases_count > 0, keys_count > 0,
+                                             expired_done, pruned_done, leases_done, keys_done,
+                                             failures);
+    ELSIF NOT dry_run THEN
         IF expired_count > 0 THEN
             CALL draft_mode.expire_drafts(batch_rows, batch_time, expired_done, failures);
         END IF;
@@ -1122,6 +1160,22 @@ BEGIN
 END
 $$;
 
+-- Changes waiting for their feed position: the store adds one row per
+-- change, in the change's transaction; a deferred trigger takes it out at
+-- commit. A local table, never distributed (on Citus it lives on the
+-- coordinator, where the store runs), and never dumped: a restore does not
+-- re-record what the dumped feed already holds.
+CREATE TABLE draft_mode.change_queue (
+    tenant pg_catalog.text NOT NULL,
+    section pg_catalog.text NOT NULL,
+    version pg_catalog.int8 NOT NULL,
+    kind pg_catalog.text NOT NULL,
+    forward_patch pg_catalog.jsonb NOT NULL
+);
+
+COMMENT ON TABLE draft_mode.change_queue IS
+'Changes of open transactions waiting for their change feed position (always empty between transactions)';
+
 -- The deferred trigger: the change's feed position, and its notification.
 CREATE FUNCTION draft_mode.record_change()
 RETURNS trigger
@@ -1137,6 +1191,8 @@ BEGIN
     RETURNING c.position INTO next_position;
     INSERT INTO draft_mode.feed (tenant, position, section, version)
     VALUES (NEW.tenant, next_position, NEW.section, NEW.version);
+    DELETE FROM draft_mode.change_queue AS q
+     WHERE q.tenant = NEW.tenant AND q.section = NEW.section AND q.version = NEW.version;
     IF draft_mode.setting('draft_mode.notify') = 'on' THEN
         message := pg_catalog.jsonb_build_object('tenant', NEW.tenant, 'section', NEW.section,
                                                  'version', NEW.version, 'kind', NEW.kind,
@@ -1152,12 +1208,10 @@ BEGIN
 END
 $$;
 
--- Only changes made now: rows pg_restore copies back keep the positions the
--- dump has for them (draft_mode.feed is restored too).
-CREATE CONSTRAINT TRIGGER record_change AFTER INSERT ON draft_mode.history
-    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
-    WHEN (NEW.created_at = pg_catalog.now())
-    EXECUTE FUNCTION draft_mode.record_change();
+CREATE CONSTRAINT TRIGGER record_change AFTER INSERT ON draft_mode.change_queue
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION draft_mode.record_change();
+
+ALTER TABLE draft_mode.change_queue ENABLE ROW LEVEL SECURITY;
 
 -- The tenant's committed changes after cursor (NULL: from the start of what
 -- retention kept), in feed order: each once, a section's in version order.
@@ -1332,9 +1386,9 @@ GRANT EXECUTE ON FUNCTION
     TO draft_mode_editor;
 GRANT EXECUTE ON FUNCTION draft_mode.bind_tenant(regrole, text),
     draft_mode.unbind_tenant(regrole) TO draft_mode_admin;
-GRANT EXECUTE ON PROCEDURE draft_mode.expire_drafts(int4, interval, int8, jsonb),
-    draft_mode.prune_history(int4, interval, int8, jsonb),
-    draft_mode.clear_expired_leases(int4, int8), draft_mode.remove_expired_keys(int4, int8)
+GRANT EXECUTE ON PROCEDURE draft_mode.expire_drafts(int4, interval, int8, jsonb, text),
+    draft_mode.prune_history(int4, interval, int8, jsonb, text),
+    draft_mode.clear_expired_leases(int4, int8, text), draft_mode.remove_expired_keys(int4, int8, text)
     TO draft_mode_admin;
 GRANT EXECUTE ON FUNCTION draft_mode.require_no_transaction_block(text),
     draft_mode.maintenance_failure(text, text, text, text, text) TO draft_mode_admin;
@@ -1353,3 +1407,191 @@ SELECT pg_catalog.pg_extension_config_dump('draft_mode.tenant_bindings', '');
 SELECT pg_catalog.pg_extension_config_dump('draft_mode.feed', '');
 SELECT pg_catalog.pg_extension_config_dump('draft_mode.feed_counters', '');
 SELECT pg_catalog.pg_extension_config_dump('draft_mode.feed_consumers', '');
+
+------------------------------------------------------------------------------
+-- Citus
+--
+-- draft_mode.distribute() spreads the tables over a Citus cluster by tenant
+-- (README: "Scaling out with Citus"). What it needs of the schema, harmless
+-- on one node: unique indexes that include the tenant, no volatile function
+-- inside ON CONFLICT's WHERE, and no SQL-language function with parameters
+-- over a distributed or reference table (Citus cannot plan those).
+------------------------------------------------------------------------------
+
+-- Lease tokens are unique per tenant (a unique index must hold the
+-- distribution column). They still come from one sequence on the node that
+-- runs the store functions, so they stay unique and growing everywhere; the
+-- plain index serves administrators' token-only lookups.
+DROP INDEX draft_mode.sections_lease_token;
+CREATE UNIQUE INDEX sections_lease_token ON draft_mode.sections (tenant, lease_token);
+CREATE INDEX sections_lease_token_any_tenant ON draft_mode.sections (lease_token)
+    WHERE lease_token IS NOT NULL;
+
+-- As in 0.1.0, in PL/pgSQL: Citus plans its statements with the arguments
+-- bound, which it cannot do inside a SQL-language function.
+CREATE OR REPLACE FUNCTION draft_mode.set_draft_ttl(section_type pg_catalog.text,
+                                                    ttl pg_catalog.interval)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF ttl IS NULL THEN
+        DELETE FROM draft_mode.draft_ttls AS t WHERE t.section_type = set_draft_ttl.section_type;
+    ELSE
+        INSERT INTO draft_mode.draft_ttls AS t (section_type, ttl)
+        VALUES (set_draft_ttl.section_type, set_draft_ttl.ttl)
+        ON CONFLICT ON CONSTRAINT draft_ttls_pkey DO UPDATE SET ttl = excluded.ttl;
+    END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION draft_mode.remove_validator(section_type pg_catalog.text)
+RETURNS pg_catalog.bool
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    DELETE FROM draft_mode.validators AS v WHERE v.section_type = remove_validator.section_type;
+    RETURN FOUND;
+END
+$$;
+
+-- True when draft_mode's tables are distributed by Citus (distribute() ran).
+CREATE FUNCTION draft_mode.is_distributed()
+RETURNS pg_catalog.bool
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+        RETURN false;
+    END IF;
+    RETURN EXISTS (SELECT FROM pg_catalog.pg_dist_partition
+                    WHERE logicalrelid = 'draft_mode.sections'::pg_catalog.regclass);
+END
+$$;
+
+-- run_maintenance's phases on a distributed install: Citus locks rows
+-- (FOR UPDATE SKIP LOCKED) only in statements on one shard, so each phase
+-- runs once per tenant that has work, restricted to that tenant.
+CREATE PROCEDURE draft_mode.maintain_each_tenant(batch_rows pg_catalog.int4,
+                                                 batch_time pg_catalog.interval,
+                                                 expire pg_catalog.bool, prune pg_catalog.bool,
+                                                 leases pg_catalog.bool, keys pg_catalog.bool,
+                                                 INOUT expired_done pg_catalog.int8,
+                                                 INOUT pruned_done pg_catalog.int8,
+                                                 INOUT leases_done pg_catalog.int8,
+                                                 INOUT keys_done pg_catalog.int8,
+                                                 INOUT failures pg_catalog.jsonb)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    tenants text[];
+    each_tenant text;
+BEGIN
+    PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+    IF expire THEN
+        tenants := ARRAY(SELECT DISTINCT e.tenant FROM draft_mode.expired_drafts AS e ORDER BY 1);
+        FOREACH each_tenant IN ARRAY tenants LOOP
+            CALL draft_mode.expire_drafts(batch_rows, batch_time, expired_done, failures, each_tenant);
+        END LOOP;
+    END IF;
+    PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+    IF prune THEN
+        tenants := ARRAY(SELECT DISTINCT c.tenant FROM draft_mode.history_cutoffs AS c ORDER BY 1);
+        FOREACH each_tenant IN ARRAY tenants LOOP
+            CALL draft_mode.prune_history(batch_rows, batch_time, pruned_done, failures, each_tenant);
+        END LOOP;
+    END IF;
+    PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+    IF leases THEN
+        tenants := ARRAY(SELECT DISTINCT s.tenant FROM draft_mode.sections AS s
+                          WHERE s.lease_expires_at <= pg_catalog.clock_timestamp() ORDER BY 1);
+        FOREACH each_tenant IN ARRAY tenants LOOP
+            CALL draft_mode.clear_expired_leases(batch_rows, leases_done, each_tenant);
+        END LOOP;
+    END IF;
+    PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+    IF keys THEN
+        tenants := ARRAY(SELECT DISTINCT k.tenant FROM draft_mode.expired_idempotency_keys AS k ORDER BY 1);
+        FOREACH each_tenant IN ARRAY tenants LOOP
+            CALL draft_mode.remove_expired_keys(batch_rows, keys_done, each_tenant);
+        END LOOP;
+    END IF;
+    PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+END
+$$;
+
+-- Distributes draft_mode over a Citus cluster; run once on the coordinator
+-- after CREATE EXTENSION citus, adding the workers and CREATE EXTENSION
+-- draft_mode; running it again changes nothing. The tenant tables are
+-- distributed by tenant and co-located (sections first: history's foreign
+-- key needs it), the global tables become reference tables, and direct
+-- reads of tenant rows are left to administrators. The store functions are
+-- not delegated to workers: they run on the coordinator, where the
+-- session's tenant and actor are (README: "Scaling out with Citus").
+CREATE FUNCTION draft_mode.distribute()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    tenant_table text;
+    global_table text;
+    policy_table text;
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'citus') THEN
+        RAISE EXCEPTION 'draft_mode.distribute() needs the citus extension in this database'
+            USING ERRCODE = 'DM302', DETAIL = '{"reason":"citus_missing"}',
+                  HINT = 'Preload citus (shared_preload_libraries), CREATE EXTENSION citus, add the workers, then call draft_mode.distribute() on the coordinator.';
+    END IF;
+    IF NOT pg_catalog.citus_is_coordinator() THEN
+        RAISE EXCEPTION 'draft_mode.distribute() runs on the coordinator'
+            USING ERRCODE = 'DM302', DETAIL = '{"reason":"not_coordinator"}',
+                  HINT = 'Connect to the coordinator (citus_set_coordinator_host) and call it there.';
+    END IF;
+    -- Direct reads of the tenant tables (and the views over them) are
+    -- checked on the workers, which see neither the session's JWT claims nor
+    -- its login role's binding: only administrators read them directly.
+    -- Everyone else reads through the store functions, which check the
+    -- tenant on the coordinator. (Citus also refuses the subqueries.)
+    FOREACH policy_table IN ARRAY ARRAY['sections', 'history', 'daily_stats', 'idempotency_keys',
+                                        'feed', 'feed_counters', 'feed_consumers'] LOOP
+        EXECUTE pg_catalog.format(
+            'ALTER POLICY tenant_isolation ON draft_mode.%I USING (draft_mode.is_admin())', policy_table);
+    END LOOP;
+    ALTER POLICY published_for_viewers ON draft_mode.sections
+        USING (published_version IS NOT NULL OR draft_mode.is_editor());
+    ALTER POLICY administrators ON draft_mode.tenant_bindings USING (draft_mode.is_admin());
+    -- The change feed's tables too (feed after history: its foreign key);
+    -- change_queue stays a local table of the coordinator, where the store
+    -- runs and the deferred trigger takes the positions at commit.
+    FOREACH tenant_table IN ARRAY ARRAY['sections', 'history', 'idempotency_keys', 'daily_stats',
+                                        'feed', 'feed_counters', 'feed_consumers'] LOOP
+        IF NOT EXISTS (SELECT FROM pg_catalog.pg_dist_partition
+                        WHERE logicalrelid = pg_catalog.format('draft_mode.%I', tenant_table)::regclass) THEN
+            PERFORM pg_catalog.create_distributed_table(
+                pg_catalog.format('draft_mode.%I', tenant_table)::regclass, 'tenant',
+                colocate_with => CASE WHEN tenant_table = 'sections' THEN 'default'
+                                      ELSE 'draft_mode.sections' END);
+        END IF;
+    END LOOP;
+    FOREACH global_table IN ARRAY ARRAY['validators', 'draft_ttls', 'tenant_bindings'] LOOP
+        IF NOT EXISTS (SELECT FROM pg_catalog.pg_dist_partition
+                        WHERE logicalrelid = pg_catalog.format('draft_mode.%I', global_table)::regclass) THEN
+            PERFORM pg_catalog.create_reference_table(
+                pg_catalog.format('draft_mode.%I', global_table)::regclass);
+        END IF;
+    END LOOP;
+END
+$$;
+
+REVOKE ALL ON FUNCTION draft_mode.distribute() FROM PUBLIC;
+REVOKE ALL ON FUNCTION draft_mode.is_distributed() FROM PUBLIC;
+REVOKE ALL ON PROCEDURE draft_mode.maintain_each_tenant(int4, interval, bool, bool, bool, bool,
+                                                        int8, int8, int8, int8, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION draft_mode.is_distributed() TO draft_mode_admin;
+GRANT EXECUTE ON PROCEDURE draft_mode.maintain_each_tenant(int4, interval, bool, bool, bool, bool,
+                                                           int8, int8, int8, int8, jsonb)
+    TO draft_mode_admin;

@@ -17,6 +17,7 @@
 extern "C" {
 #include "access/detoast.h"
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -47,7 +48,7 @@ constexpr int rebase_conflicts_reported = 20;
 struct Statement {
     const char *sql;
     int argument_count;
-    Oid argument_types[9];
+    Oid argument_types[10];
     SPIPlanPtr plan;
 };
 DRAFT_MODE_POSTGRES_SIDE(Statement);
@@ -78,28 +79,29 @@ int execute(Statement &statement, Datum *values, const char *nulls, bool read_on
 }
 
 // Reads version and lease together: the row as this transaction locked it.
+// Whether the lease is current is decided by lock_section on this node's
+// clock once the lock is held (with Citus, the coordinator's clock, which
+// lease_times set the lease with, not the worker's).
 Statement lock_statement = {
     "SELECT version, published_content, published_version, draft_content, section_type,"
-    " undo_versions, redo_versions, lease_token,"
-    " lease_expires_at > pg_catalog.clock_timestamp(), lease_holder, lease_expires_at, lease_ttl"
+    " undo_versions, redo_versions, lease_token, lease_holder, lease_expires_at, lease_ttl"
     " FROM draft_mode.sections WHERE tenant = $1 AND section = $2 FOR UPDATE",
     2,
     {TEXTOID, TEXTOID},
     nullptr};
 
-// A new section: published ($5 false: $4 is published version 1) or a draft
-// only ($5 true: $4 is the draft, with its own lifetime $6).
+// A new section at version 1: published ($4, $5 = 1, $6 now) or a draft
+// only ($7, $8 now, with its own lifetime $9); $10 is now() (the
+// transaction's start), passed in for Citus (see update_statement).
 Statement create_statement = {
     "INSERT INTO draft_mode.sections (tenant, section, section_type, version,"
     " published_content, published_version, published_at, draft_content, draft_updated_at,"
     " draft_ttl, created_at, updated_at, updated_by)"
-    " SELECT $1, $2, $3, 1, CASE WHEN NOT $5 THEN $4 END, CASE WHEN NOT $5 THEN 1 END,"
-    " CASE WHEN NOT $5 THEN pg_catalog.now() END, CASE WHEN $5 THEN $4 END,"
-    " CASE WHEN $5 THEN pg_catalog.now() END, $6, pg_catalog.now(), pg_catalog.now(),"
-    " draft_mode.current_actor()"
+    " VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9, $10, $10, draft_mode.current_actor())"
     " ON CONFLICT (tenant, section) DO NOTHING",
-    6,
-    {TEXTOID, TEXTOID, TEXTOID, JSONBOID, BOOLOID, INTERVALOID},
+    10,
+    {TEXTOID, TEXTOID, TEXTOID, JSONBOID, INT8OID, TIMESTAMPTZOID, JSONBOID, TIMESTAMPTZOID,
+     INTERVALOID, TIMESTAMPTZOID},
     nullptr};
 
 // An abandoned section created again keeps its row and history: its type and
@@ -111,21 +113,25 @@ Statement revive_statement = {"UPDATE draft_mode.sections SET section_type = $3,
                               nullptr};
 
 // $4 NULL keeps the published content, $9 true the draft, as stored: the
-// row keeps their TOAST references instead of compressing them again.
+// row keeps their TOAST references instead of compressing them again. $10 is
+// now() (the transaction's start), passed in: Citus refuses non-immutable
+// functions inside CASE on a distributed table.
 Statement update_statement = {
     "UPDATE draft_mode.sections SET version = $3,"
     " published_content = coalesce($4, published_content), published_version = $5,"
     " published_at = CASE WHEN $5 IS NULL THEN NULL WHEN $5 = published_version THEN published_at"
-    " ELSE pg_catalog.now() END,"
+    " ELSE $10 END,"
     " draft_content = CASE WHEN $9 THEN draft_content ELSE $6 END,"
-    " draft_updated_at = CASE WHEN $6 IS NULL THEN NULL ELSE pg_catalog.now() END,"
-    " undo_versions = $7, redo_versions = $8, updated_at = pg_catalog.now(),"
+    " draft_updated_at = CASE WHEN $6 IS NULL THEN NULL ELSE $10 END,"
+    " undo_versions = $7, redo_versions = $8, updated_at = $10,"
     " updated_by = draft_mode.current_actor()"
     " WHERE tenant = $1 AND section = $2",
-    9,
-    {TEXTOID, TEXTOID, INT8OID, JSONBOID, INT8OID, JSONBOID, INT8ARRAYOID, INT8ARRAYOID, BOOLOID},
+    10,
+    {TEXTOID, TEXTOID, INT8OID, JSONBOID, INT8OID, JSONBOID, INT8ARRAYOID, INT8ARRAYOID, BOOLOID,
+     TIMESTAMPTZOID},
     nullptr};
 
+// A change's history row; record_change() queues it for the feed.
 Statement history_statement = {
     "INSERT INTO draft_mode.history (tenant, section, version, kind, actor, created_at,"
     " forward_patch, inverse_patch, snapshot, detail)"
@@ -134,17 +140,41 @@ Statement history_statement = {
     {TEXTOID, TEXTOID, INT8OID, TEXTOID, JSONBOID, JSONBOID, JSONBOID, JSONBOID},
     nullptr};
 
-// A new lease on a section: the next fencing token, held by the actor, from
-// $3 until $4 (times computed and checked by lease_times).
+// A change waiting for its feed position, taken at commit by the deferred
+// trigger draft_mode.record_change (which also notifies). A statement of its
+// own: on Citus, history is distributed and the queue is local to the
+// coordinator.
+Statement queue_statement = {"INSERT INTO draft_mode.change_queue (tenant, section, version,"
+                             " kind, forward_patch) VALUES ($1, $2, $3, $4, $5)",
+                             5,
+                             {TEXTOID, TEXTOID, INT8OID, TEXTOID, JSONBOID},
+                             nullptr};
+
+// Writes a change's history row (values and nulls as history_statement
+// takes them) and queues it for the feed.
+void record_change(Datum *history, const char *nulls)
+{
+    execute(history_statement, history, nulls);
+    execute(queue_statement, history, "     ");
+}
+
+// A new lease on a section: fencing token $6 (token_statement's), held by
+// the actor, from $3 until $4 (times computed and checked by lease_times).
 Statement lease_statement = {
-    "UPDATE draft_mode.sections SET lease_token = pg_catalog.nextval('draft_mode.lease_tokens'),"
+    "UPDATE draft_mode.sections SET lease_token = $6,"
     " lease_holder = draft_mode.current_actor(), lease_acquired_at = $3,"
     " lease_expires_at = $4, lease_ttl = $5"
     " WHERE tenant = $1 AND section = $2"
     " RETURNING lease_token, lease_holder, lease_acquired_at, lease_expires_at",
-    5,
-    {TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, INTERVALOID},
+    6,
+    {TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, INTERVALOID, INT8OID},
     nullptr};
+
+// The next fencing token, drawn in a statement of its own: Citus refuses
+// volatile functions in an UPDATE of a distributed table, and the sequence
+// stays on the node that runs the store functions (the coordinator).
+Statement next_token_statement = {
+    "SELECT pg_catalog.nextval('draft_mode.lease_tokens')", 0, {}, nullptr};
 
 Statement renew_statement = {
     "UPDATE draft_mode.sections SET lease_expires_at = $3, lease_ttl = $4"
@@ -327,11 +357,12 @@ Section lock_section(text *tenant, text *name, bool abandoned_ok = false)
     Datum token = column(8, &is_null);
     section.has_lease = !is_null;
     section.lease_token = is_null ? 0 : DatumGetInt64(token);
-    section.lease_active = section.has_lease && DatumGetBool(column(9, &is_null));
+    section.lease_active = false;
     if (section.has_lease) {
-        section.lease_holder = DatumGetTextPP(column(10, &is_null));
-        section.lease_expires_at = DatumGetTimestampTz(column(11, &is_null));
-        section.lease_ttl = DatumGetIntervalP(column(12, &is_null));
+        section.lease_holder = DatumGetTextPP(column(9, &is_null));
+        section.lease_expires_at = DatumGetTimestampTz(column(10, &is_null));
+        section.lease_ttl = DatumGetIntervalP(column(11, &is_null));
+        section.lease_active = section.lease_expires_at > GetCurrentTimestamp();
     }
     if (section.abandoned() && !abandoned_ok)
         raise_not_found(tenant, name);
@@ -501,16 +532,17 @@ Outcome commit_change(const Section &section, const NewState &state)
         has_draft = !same_jsonb(state.content, section.published());
     bool keep_stored_draft = has_draft && state.content == section.draft;
 
-    Datum row[9] = {PointerGetDatum(section.tenant),
-                    PointerGetDatum(section.name),
-                    Int64GetDatum(version),
-                    PointerGetDatum(state.published),
-                    Int64GetDatum(published_version),
-                    PointerGetDatum(has_draft ? state.content : nullptr),
-                    PointerGetDatum(state.undo_versions),
-                    PointerGetDatum(state.redo_versions),
-                    BoolGetDatum(keep_stored_draft)};
-    char row_nulls[10] = "         ";
+    Datum row[10] = {PointerGetDatum(section.tenant),
+                     PointerGetDatum(section.name),
+                     Int64GetDatum(version),
+                     PointerGetDatum(state.published),
+                     Int64GetDatum(published_version),
+                     PointerGetDatum(has_draft ? state.content : nullptr),
+                     PointerGetDatum(state.undo_versions),
+                     PointerGetDatum(state.redo_versions),
+                     BoolGetDatum(keep_stored_draft),
+                     TimestampTzGetDatum(GetCurrentTransactionStartTimestamp())};
+    char row_nulls[11] = "          ";
     if (state.published == nullptr)
         row_nulls[3] = 'n';
     if (!has_published)
@@ -529,7 +561,7 @@ Outcome commit_change(const Section &section, const NewState &state)
         history_nulls[6] = 'n';
     if (state.detail == nullptr)
         history_nulls[7] = 'n';
-    execute(history_statement, history, history_nulls);
+    record_change(history, history_nulls);
     return Outcome{version, state.kind, true, has_draft, has_published ? published_version : 0,
                    false};
 }
@@ -1104,10 +1136,13 @@ Datum new_lease(FunctionCallInfo fcinfo, const Section &section, Interval *ttl,
                 MemoryContext context, int64 *token)
 {
     LeaseTimes times = lease_times(ttl);
-    Datum values[5] = {PointerGetDatum(section.tenant), PointerGetDatum(section.name),
+    execute(next_token_statement, nullptr, "");
+    bool token_null;
+    Datum next_token = column(1, &token_null);
+    Datum values[6] = {PointerGetDatum(section.tenant), PointerGetDatum(section.name),
                        TimestampTzGetDatum(times.at), TimestampTzGetDatum(times.expires),
-                       IntervalPGetDatum(ttl)};
-    execute(lease_statement, values, "     ");
+                       IntervalPGetDatum(ttl),          next_token};
+    execute(lease_statement, values, "      ");
     bool is_null;
     *token = DatumGetInt64(column(1, &is_null));
     return lease_datum(fcinfo, section.tenant, section.name, context);
@@ -1249,12 +1284,20 @@ Datum create_entry(FunctionCallInfo fcinfo, bool draft_only)
             created.section_type = type;
             warnings = validate_or_raise(created, content);
         }
-        Datum values[6] = {PointerGetDatum(tenant), PointerGetDatum(name), PointerGetDatum(type),
-                           PointerGetDatum(content), BoolGetDatum(draft_only),
-                           PointerGetDatum(ttl)};
-        char nulls[7] = "      ";
-        nulls[2] = type == nullptr ? 'n' : ' ';
-        nulls[5] = ttl == nullptr ? 'n' : ' ';
+        Datum now = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+        Datum values[10] = {PointerGetDatum(tenant),  PointerGetDatum(name),
+                            PointerGetDatum(type),    PointerGetDatum(content),
+                            Int64GetDatum(1),         now,
+                            PointerGetDatum(content), now,
+                            PointerGetDatum(ttl),     now};
+        // Published: columns 4-6 set, 7-9 NULL; a draft only: the other way round.
+        char nulls[11] = "          ";
+        for (int i = draft_only ? 3 : 6; i < (draft_only ? 6 : 9); ++i)
+            nulls[i] = 'n';
+        if (type == nullptr)
+            nulls[2] = 'n';
+        if (ttl == nullptr)
+            nulls[8] = 'n';
         execute(create_statement, values, nulls);
         if (SPI_processed == 1) {
             Jsonb *empty = empty_patch();
@@ -1262,7 +1305,7 @@ Datum create_entry(FunctionCallInfo fcinfo, bool draft_only)
                                 Int64GetDatum(1),               CStringGetTextDatum("create"),
                                 PointerGetDatum(empty),         PointerGetDatum(empty),
                                 PointerGetDatum(content),       0};
-            execute(history_statement, history, "       n");
+            record_change(history, "       n");
             return Outcome{1, "create", true, draft_only, draft_only ? 0 : 1, false, warnings};
         }
         Section section = lock_section(tenant, name, true);
@@ -1276,7 +1319,7 @@ Datum create_entry(FunctionCallInfo fcinfo, bool draft_only)
                             PointerGetDatum(ttl)};
         char revived_nulls[5] = "    ";
         revived_nulls[2] = nulls[2];
-        revived_nulls[3] = nulls[5];
+        revived_nulls[3] = nulls[8];
         execute(revive_statement, revived, revived_nulls);
         NewState state = {"create",
                           content,
