@@ -5,9 +5,10 @@
 //
 // The server holds no content: every read and write is a draft_mode call, in a transaction that
 // sets the signed-in user's role, tenant and actor (SET LOCAL / set_config(..., true)). It pushes
-// changes to browsers with Server-Sent Events, from LISTEN draft_mode. Content travels as JSON
-// text from Postgres (content::text, the NOTIFY payload) to the page and back, never through
-// JSON.parse, so 19.90 stays 19.90 (README: "Exact numbers").
+// changes to browsers with Server-Sent Events, read from draft_mode's change feed whenever
+// LISTEN draft_mode rings. Content travels as JSON text from Postgres (content::text, the feed's
+// patches as jsonb text) to the page and back, never through JSON.parse, so 19.90 stays 19.90
+// (README: "Exact numbers").
 'use strict';
 const http = require('http');
 const fs = require('fs');
@@ -228,33 +229,82 @@ function readBody(req, limit = 65536) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Live updates: one LISTEN connection for the whole server, fanned out to every open event
-// stream of the same tenant.
-const streams = new Set(); // { user, res }
+// Live updates. The change feed (draft_mode.changes) is the truth: every event a stream sends
+// carries the feed cursor of the change as its SSE `id:`, and the browser sends the last one back
+// as Last-Event-ID when it reconnects. One LISTEN connection for the whole server is only a
+// doorbell: a notification says "something changed for tenant T", and each of T's editor
+// streams then reads the feed after its own cursor. The payload's content is never used, so a
+// forged notification (any role may NOTIFY) costs a read and nothing else.
+const streams = new Set(); // { user, res, cursor (last sent), reading, again }
 
-function send(stream, event, data) {
-  stream.res.write(`event: ${event}\ndata: ${data}\n\n`);
+function send(stream, event, data, id = null) {
+  if (!stream.res.writableEnded) stream.res.write(`event: ${event}\n${id ? `id: ${id}\n` : ''}data: ${data}\n\n`);
 }
 
-// What a stream that (re)connects has missed. Today: the current state of every section, read
-// again from the database. When draft_mode has a durable change feed, this is the one function
-// to change: read the changes after lastEventId and send them as `change` events (with `id:`).
-async function catchUp(stream, lastEventId) { // eslint-disable-line no-unused-vars
-  const rows = await inTransaction(stream.user, (client) => readSections(stream.user, client), { readOnly: true });
-  send(stream, 'snapshot', sectionsJson(rows));
+// Changes after `after`, oldest first, a page at a time. Each row's `data` is built in SQL as
+// jsonb text (like a NOTIFY payload), so the patch keeps exact numbers.
+const PAGE = 100;
+async function readChanges(user, after) {
+  return inTransaction(user, async (client) => (await client.query(
+    `SELECT cursor, jsonb_build_object('cursor', cursor, 'section', section, 'version', version,
+                                       'kind', kind, 'actor', actor, 'patch', patch)::text AS data
+       FROM draft_mode.changes($1, after => $2, max_rows => $3)`, [user.tenant, after, PAGE])).rows,
+  { readOnly: true });
 }
 
-// Routes one notification to the streams that may see it. Editors get the payload exactly as
-// Postgres sent it (its patch keeps exact numbers); customers only learn that a section was
-// published, then read its published content.
+// The current state of every section, and (for editors) the feed's end in the same REPEATABLE
+// READ snapshot: the changes after that cursor are exactly those the snapshot does not contain.
+async function sendSnapshot(stream) {
+  const { user } = stream;
+  const [rows, end] = await inTransaction(user, async (client) => [
+    await readSections(user, client),
+    user.role === 'editor' ? (await client.query('SELECT draft_mode.feed_end($1) AS "end"', [user.tenant])).rows[0].end : null,
+  ], { readOnly: true });
+  send(stream, 'snapshot', sectionsJson(rows), end);
+  stream.cursor = end;
+}
+
+// Brings a stream up to date: with no cursor, a snapshot; otherwise every change after its
+// cursor, a page at a time until the feed has no more. A cursor the feed refuses (DM401
+// cursor_expired: retention removed what followed it; 22023: past the feed's end, as after a
+// restore) falls back to a snapshot.
+// Doorbells that ring while a stream reads are folded into one more pass.
+async function follow(stream) {
+  if (stream.reading) { stream.again = true; return; }
+  stream.reading = true;
+  try {
+    do {
+      stream.again = false;
+      if (stream.cursor === null) { await sendSnapshot(stream); continue; }
+      try {
+        for (let page; !page || page.length === PAGE;) {
+          page = await readChanges(stream.user, stream.cursor);
+          for (const row of page) send(stream, 'change', row.data, row.cursor);
+          if (page.length) stream.cursor = page[page.length - 1].cursor;
+        }
+      } catch (error) {
+        if (error.code !== 'DM401' && error.code !== '22023') throw error;
+        stream.cursor = null;
+        stream.again = true;
+      }
+    } while (stream.again);
+  } finally {
+    stream.reading = false;
+  }
+}
+
+// Routes one notification. Editors' streams read the feed; customers only learn that a section
+// was published, and their page reads its published content.
 function dispatch(channel, payload) {
   let head;
   try { head = JSON.parse(payload); } catch { return; } // used for routing only
   for (const stream of streams) {
     if (stream.user.tenant !== head.tenant) continue;
-    if (stream.user.role === 'editor') {
-      send(stream, channel === 'draft_mode' ? 'change' : 'lease', payload);
-    } else if (channel === 'draft_mode' && (head.kind === 'publish' || head.kind === 'create')) {
+    if (channel === 'live_preview_lease') {
+      if (stream.user.role === 'editor') send(stream, 'lease', payload);
+    } else if (stream.user.role === 'editor') {
+      follow(stream).catch(() => stream.res.end()); // the page reconnects, with Last-Event-ID
+    } else if (head.kind === 'publish' || head.kind === 'create') {
       send(stream, 'published', JSON.stringify({ section: head.section, version: head.version }));
     }
   }
@@ -277,18 +327,25 @@ async function listen() {
   await client.query('LISTEN draft_mode');
   await client.query('LISTEN live_preview_lease');
   listener = client;
-  // Notifications sent while we were not listening are lost: every stream catches up.
-  if (started) for (const stream of streams) catchUp(stream, null).catch(() => stream.res.end());
+  // Notifications sent while we were not listening are lost: every stream catches up from the
+  // last cursor it sent (customers, who have none, from a snapshot).
+  if (started) for (const stream of streams) follow(stream).catch(() => stream.res.end());
 }
 
-function openStream(req, res, user) {
+const CURSOR = /^c[0-9]{1,18}$/;
+function openStream(req, res, user, url) {
   res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
   res.write('retry: 1000\n\n'); // the browser reconnects after 1 s, then catches up
-  const stream = { user, res };
+  const stream = { user, res, cursor: null, reading: false, again: false };
   streams.add(stream); // first subscribe, then read: nothing falls between the two
   const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), 15000);
   req.on('close', () => { clearInterval(heartbeat); streams.delete(stream); });
-  catchUp(stream, req.headers['last-event-id'] || null).catch((error) => {
+  // EventSource sends Last-Event-ID itself when it reconnects; a page that opens a new
+  // EventSource passes its last id as ?last_event_id= instead. Customers always start from a
+  // snapshot: the feed has drafts, and they may not read it.
+  const lastEventId = req.headers['last-event-id'] || url.searchParams.get('last_event_id') || '';
+  if (user.role === 'editor' && CURSOR.test(lastEventId)) stream.cursor = lastEventId;
+  follow(stream).catch((error) => {
     console.error('catch-up failed:', error.message);
     res.end();
   });
@@ -313,7 +370,7 @@ async function handle(req, res) {
   const user = signedIn(req, url);
   if (!user) return sendJson(res, 401, { error: { code: 'unauthenticated', message: 'unknown user' } });
 
-  if (req.method === 'GET' && url.pathname === '/events') return openStream(req, res, user);
+  if (req.method === 'GET' && url.pathname === '/events') return openStream(req, res, user, url);
   if (req.method === 'GET' && url.pathname === '/api/me') {
     // Names of the tenant's users, so the page can say "Alice is editing" for a lease holder.
     const names = Object.fromEntries(Object.values(USERS).filter((u) => u.tenant === user.tenant).map((u) => [u.actor, u.name]));

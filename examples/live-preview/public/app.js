@@ -144,7 +144,8 @@ setInterval(() => {
 }, 20000);
 
 // ---------------------------------------------------------------------------------------------
-// Live updates. The server sends a snapshot when the stream (re)connects, then every change.
+// Live updates. The server sends a snapshot when the stream first connects, then every change
+// from the change feed, in feed order; after a reconnect, the changes the tab missed.
 function sectionFromRow(row) {
   return {
     version: row.version ? Number(String(row.version)) : null,
@@ -186,7 +187,7 @@ function onChange(change, received) {
   const s = state.sections.get(name);
   if (!s) return refreshSection(name);
   if (version <= s.version) return; // already seen (the snapshot included it)
-  if (version !== s.version + 1 || change.patch_omitted) return refreshSection(name); // a gap: re-read
+  if (version !== s.version + 1) return refreshSection(name); // a gap: re-read
   try {
     s.working = applyPatch(s.working, change.patch);
   } catch {
@@ -233,19 +234,35 @@ function onLease(event) {
   renderSection(event.section);
 }
 
+// Every change event carries its feed cursor as its id. EventSource sends the last one back by
+// itself (Last-Event-ID) when it reconnects, and the server sends only what the tab missed; a
+// new EventSource (reconnect() below) passes it in the URL.
 let events = null;
+const feed = { lastEventId: '', snapshots: 0, changes: 0 }; // counts for the test
 function connect() {
-  events = new EventSource(`/events?user=${encodeURIComponent(userId)}`);
-  events.addEventListener('snapshot', (e) => { loadRows(parse(e.data), { replaceAll: true }); setStatus(true); });
-  events.addEventListener('change', (e) => onChange(parse(e.data), performance.timeOrigin + performance.now()));
+  const after = feed.lastEventId ? `&last_event_id=${encodeURIComponent(feed.lastEventId)}` : '';
+  events = new EventSource(`/events?user=${encodeURIComponent(userId)}${after}`);
+  events.addEventListener('snapshot', (e) => {
+    feed.lastEventId = e.lastEventId;
+    feed.snapshots += 1;
+    loadRows(parse(e.data), { replaceAll: true });
+    setStatus(true);
+  });
+  events.addEventListener('change', (e) => {
+    feed.lastEventId = e.lastEventId;
+    feed.changes += 1;
+    onChange(parse(e.data), performance.timeOrigin + performance.now());
+  });
   events.addEventListener('lease', (e) => onLease(JSON.parse(e.data)));
   events.addEventListener('published', (e) => refreshSection(JSON.parse(e.data).section));
-  events.onerror = () => setStatus(false); // EventSource reconnects by itself; a snapshot follows
+  events.onopen = () => setStatus(true);
+  events.onerror = () => setStatus(false); // EventSource reconnects by itself, then catches up
 }
 // For tests: drop the stream and reconnect later, as after a network outage.
 window.livePreview = {
   disconnect() { events.close(); setStatus(false); },
   reconnect() { connect(); },
+  feed: () => ({ ...feed }),
 };
 
 function setStatus(live) {

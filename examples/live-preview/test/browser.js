@@ -10,6 +10,7 @@
 const { spawn } = require('child_process');
 const path = require('path');
 const { chromium } = require('playwright-core');
+const http = require('http');
 const { Client } = require('pg');
 
 const SHOTS = process.env.LIVE_PREVIEW_SCREENSHOTS || null;
@@ -60,6 +61,35 @@ const live = (section, pointer) => `#live-preview [data-field="${section}${point
 async function edit(page, section, pointer, value) {
   await page.fill(field(section, pointer), value);
   await page.press(field(section, pointer), 'Enter');
+}
+
+// One query as the superuser the test runs as (PGUSER).
+async function sql(query, params = []) {
+  const client = new Client();
+  await client.connect();
+  try { return await client.query(query, params); } finally { await client.end(); }
+}
+const feedEnd = async () => (await sql("SELECT draft_mode.feed_end('acme') AS cursor")).rows[0].cursor;
+
+// The first n events of an event stream opened with these headers: [{ event, id, data }].
+function readEvents(url, headers, n) {
+  return new Promise((resolve, reject) => {
+    const events = [];
+    const request = http.get(url, { headers }, (response) => {
+      let buffer = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk) => {
+        buffer += chunk;
+        for (let end; (end = buffer.indexOf('\n\n')) >= 0; buffer = buffer.slice(end + 2)) {
+          const fields = Object.fromEntries(buffer.slice(0, end).split('\n').map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)]));
+          if (fields.event) events.push({ event: fields.event, id: fields.id, data: fields.data });
+        }
+        if (events.length >= n) { clearTimeout(timer); request.destroy(); resolve(events.slice(0, n)); }
+      });
+    });
+    request.on('error', reject);
+    const timer = setTimeout(() => { request.destroy(); reject(new Error(`events: ${JSON.stringify(events)}`)); }, 5000);
+  });
 }
 
 function startServer() {
@@ -213,28 +243,56 @@ async function main() {
       await textIs(bob, `${card('home/products')} .badge`, 'v3 · published');
     });
 
-    await check('a tab that lost its stream catches up when it reconnects', async () => {
+    // Catch-up comes from the change feed: no new snapshot, and the tab ends at the feed's end.
+    const feedOf = (page) => page.evaluate(() => window.livePreview.feed());
+    const caughtUp = async (page, before, changes) => {
+      const end = await feedEnd();
+      const after = await until(() => feedOf(page), (f) => f.lastEventId === end, `last event id ${end}`);
+      if (after.snapshots !== before.snapshots) throw new Error(`a snapshot was sent: ${JSON.stringify(after)}`);
+      if (after.changes < before.changes + changes) throw new Error(`changes missed: ${JSON.stringify([before, after])}`);
+    };
+
+    await check('a tab that lost its stream catches up from the change feed when it reconnects', async () => {
+      const before = await feedOf(bob);
       await bob.evaluate(() => window.livePreview.disconnect());
       await edit(alice, 'home/announcement', '/text', 'Back on Monday');
+      await edit(alice, 'home/products', '/items/0/price', '74.90');
       await sleep(200);
       await textIs(bob, draft('home/announcement', '/text'), 'Winter sale starts Friday');
       await bob.evaluate(() => window.livePreview.reconnect());
       await textIs(bob, draft('home/announcement', '/text'), 'Back on Monday');
+      await textIs(bob, draft('home/products', '/items/0/price'), '$74.90');
+      await caughtUp(bob, before, 2);
+      // What EventSource does by itself on a reconnect: Last-Event-ID gets the changes after it.
+      const events = await readEvents(`${base}/events?user=bob`, { 'Last-Event-ID': before.lastEventId }, 2);
+      if (events.some((e) => e.event !== 'change' || !/^c[0-9]+$/.test(e.id))) throw new Error(JSON.stringify(events));
+      const data = events.map((e) => e.data).join('\n');
+      if (!data.includes('"Back on Monday"') || !data.includes(': 74.90')) throw new Error(data);
     });
 
-    await check("the server's LISTEN connection drops: it reconnects and every tab catches up", async () => {
-      const admin = new Client({ user: process.env.PGUSER || 'postgres' });
-      await admin.connect();
-      try {
-        const { rows } = await admin.query(
-          "SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %'");
-        if (rows.length !== 1 || !rows[0].done) throw new Error(`terminated ${JSON.stringify(rows)}`);
-      } finally {
-        await admin.end();
-      }
+    await check("the server's LISTEN connection drops: it reconnects and every tab catches up from the feed", async () => {
+      const before = [await feedOf(alice), await feedOf(bob)];
+      const { rows } = await sql(
+        "SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %'");
+      if (rows.length !== 1 || !rows[0].done) throw new Error(`terminated ${JSON.stringify(rows)}`);
       await edit(alice, 'home/announcement', '/text', 'Open all weekend'); // while nobody listens
+      await edit(alice, 'home/products', '/items/0/price', '72.00');
       await textIs(bob, draft('home/announcement', '/text'), 'Open all weekend');
       await textIs(alice, draft('home/announcement', '/text'), 'Open all weekend');
+      await textIs(bob, draft('home/products', '/items/0/price'), '$72.00');
+      await caughtUp(alice, before[0], 2);
+      await caughtUp(bob, before[1], 2);
+    });
+
+    await check('a forged notification costs a read, nothing else', async () => {
+      const before = await feedOf(bob);
+      const next = `c${Number(before.lastEventId.slice(1)) + 1}`;
+      await sql("SELECT pg_notify('draft_mode', $1)", [JSON.stringify({ tenant: 'acme', section: 'home/announcement',
+        version: 99, kind: 'patch', cursor: next, patch: [{ op: 'replace', path: '/text', value: 'forged' }] })]);
+      await sleep(500);
+      await textIs(bob, draft('home/announcement', '/text'), 'Open all weekend');
+      const after = await feedOf(bob);
+      if (JSON.stringify(after) !== JSON.stringify(before)) throw new Error(JSON.stringify([before, after]));
     });
 
     await check('the browser cannot pick a tenant, and inputs are validated', async () => {
