@@ -326,6 +326,8 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     editor bool;
+    own_ttl interval;
+    edited_at timestamptz;
 BEGIN
     PERFORM draft_mode.check_tenant(tenant);
     IF mode IS NULL OR mode NOT IN ('draft', 'published') THEN
@@ -599,6 +601,7 @@ CREATE PROCEDURE draft_mode.expire_drafts(batch_rows pg_catalog.int4,
 LANGUAGE plpgsql
 AS $$
 DECLARE
+    default_ttl interval;
     batch_started timestamptz;
     attempted int;
     target record;
@@ -611,15 +614,16 @@ DECLARE
 BEGIN
     LOOP
         PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+        default_ttl := draft_mode.setting('draft_mode.draft_ttl')::pg_catalog.interval;
         batch_started := pg_catalog.clock_timestamp();
         attempted := 0;
         -- One reference to sections, locked: a row an editor changed since
         -- this statement's snapshot is re-checked as it is now.
         FOR target IN
             SELECT s.tenant, s.section, s.version FROM draft_mode.sections AS s
+              LEFT JOIN draft_mode.draft_ttls AS t ON t.section_type = s.section_type
              WHERE s.draft_content IS NOT NULL
-               AND s.draft_updated_at + draft_mode.draft_lifetime(s.draft_ttl, s.section_type)
-                   < pg_catalog.now()
+               AND s.draft_updated_at + LEAST(s.draft_ttl, t.ttl, default_ttl) < pg_catalog.now()
                AND NOT coalesce(s.lease_expires_at > pg_catalog.clock_timestamp(), false)
                AND (only_tenant IS NULL OR s.tenant = only_tenant) -- Citus: one tenant's shard
                AND NOT EXISTS (SELECT FROM unnest(passed_tenants, passed_sections)
@@ -971,19 +975,6 @@ ALTER TABLE draft_mode.sections ADD CONSTRAINT sections_published
     CHECK ((published_content IS NULL) = (published_version IS NULL)
            AND (published_version IS NULL) = (published_at IS NULL));
 
--- How long a draft may sit unedited: the smallest lifetime that applies.
-CREATE FUNCTION draft_mode.draft_lifetime(draft_ttl pg_catalog.interval,
-                                          section_type pg_catalog.text)
-RETURNS pg_catalog.interval
-LANGUAGE sql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT LEAST(draft_ttl,
-                 (SELECT t.ttl FROM draft_mode.draft_ttls AS t
-                   WHERE t.section_type = draft_lifetime.section_type),
-                 draft_mode.setting('draft_mode.draft_ttl')::pg_catalog.interval)
-$$;
-
 -- Creates a section with a draft only; it goes live at its first publish.
 CREATE FUNCTION draft_mode.create_draft(tenant pg_catalog.text, section pg_catalog.text,
                                         content pg_catalog.jsonb,
@@ -1004,9 +995,12 @@ AS $$
     SELECT pg_catalog.pg_has_role(draft_mode.caller(), 'draft_mode_editor', 'MEMBER')
 $$;
 
--- Viewers never see a section that was never published.
-CREATE POLICY published_for_viewers ON draft_mode.sections AS RESTRICTIVE FOR SELECT
-    USING (published_version IS NOT NULL OR (SELECT draft_mode.is_editor()));
+-- Viewers never see a section that was never published. (Part of the one
+-- policy, which distribute() replaces as a whole: a restrictive policy
+-- beside it let viewers read published rows on Citus' shards.)
+ALTER POLICY tenant_isolation ON draft_mode.sections
+    USING ((tenant = (SELECT draft_mode.current_tenant()) OR (SELECT draft_mode.is_admin()))
+           AND (published_version IS NOT NULL OR (SELECT draft_mode.is_editor())));
 
 CREATE OR REPLACE VIEW draft_mode.published_sections WITH (security_invoker = true) AS
 SELECT tenant, section, section_type, published_content AS content, published_version,
@@ -1032,6 +1026,8 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     editor bool;
+    own_ttl interval;
+    edited_at timestamptz;
 BEGIN
     PERFORM draft_mode.check_tenant(tenant);
     IF mode IS NULL OR mode NOT IN ('draft', 'published') THEN
@@ -1050,9 +1046,9 @@ BEGIN
                 ELSE s.published_content END,
            s.version, s.draft_content IS NOT NULL, s.published_version, s.section_type,
            CASE WHEN editor THEN s.updated_at END, CASE WHEN editor THEN s.updated_by END,
-           CASE WHEN editor THEN s.draft_updated_at + draft_mode.draft_lifetime(s.draft_ttl, s.section_type) END
+           s.draft_ttl, s.draft_updated_at
       INTO content, version, has_draft, published_version, section_type, updated_at, updated_by,
-           draft_expires_at
+           own_ttl, edited_at
       FROM draft_mode.sections AS s
      WHERE s.tenant = get_section.tenant AND s.section = get_section.section
        AND (s.published_version IS NOT NULL OR (mode = 'draft' AND s.draft_content IS NOT NULL));
@@ -1061,15 +1057,28 @@ BEGIN
             USING ERRCODE = 'DM101', DETAIL = '{"reason":"section_not_found"}',
                   HINT = 'Create it with draft_mode.create_section() or draft_mode.create_draft().';
     END IF;
+    -- The draft's lifetime: the smallest of its own, its type's and the
+    -- global one (a statement of its own: on Citus the row's is on a worker).
+    IF editor AND edited_at IS NOT NULL THEN
+        draft_expires_at := edited_at + LEAST(
+            own_ttl,
+            (SELECT t.ttl FROM draft_mode.draft_ttls AS t WHERE t.section_type = get_section.section_type),
+            draft_mode.setting('draft_mode.draft_ttl')::pg_catalog.interval);
+    END IF;
 END
 $$;
 
+-- A draft's lifetime is the smallest of its own ttl, its type's and
+-- draft_mode.draft_ttl (LEAST ignores the NULLs).
 CREATE OR REPLACE VIEW draft_mode.expired_drafts WITH (security_invoker = true) AS
 SELECT s.tenant, s.section, s.version, s.draft_updated_at,
-       draft_mode.draft_lifetime(s.draft_ttl, s.section_type) AS ttl
+       LEAST(s.draft_ttl, t.ttl, draft_mode.setting('draft_mode.draft_ttl')::pg_catalog.interval) AS ttl
   FROM draft_mode.sections AS s
+  LEFT JOIN draft_mode.draft_ttls AS t ON t.section_type = s.section_type
  WHERE s.draft_content IS NOT NULL
-   AND s.draft_updated_at + draft_mode.draft_lifetime(s.draft_ttl, s.section_type) < pg_catalog.now()
+   AND s.draft_updated_at
+       + LEAST(s.draft_ttl, t.ttl, draft_mode.setting('draft_mode.draft_ttl')::pg_catalog.interval)
+       < pg_catalog.now()
    AND NOT coalesce(s.lease_expires_at > pg_catalog.clock_timestamp(), false);
 
 ------------------------------------------------------------------------------
@@ -1374,7 +1383,6 @@ GRANT EXECUTE ON FUNCTION draft_mode.validate(text, text),
     draft_mode.validation_result(text, jsonb) TO draft_mode_editor;
 GRANT EXECUTE ON FUNCTION
     draft_mode.create_draft(text, text, jsonb, text, interval, text),
-    draft_mode.draft_lifetime(interval, text),
     draft_mode.changes(text, text, int4),
     draft_mode.feed_end(text),
     draft_mode.consumer_cursor(text, text),
@@ -1561,8 +1569,6 @@ BEGIN
         EXECUTE pg_catalog.format(
             'ALTER POLICY tenant_isolation ON draft_mode.%I USING (draft_mode.is_admin())', policy_table);
     END LOOP;
-    ALTER POLICY published_for_viewers ON draft_mode.sections
-        USING (published_version IS NOT NULL OR draft_mode.is_editor());
     ALTER POLICY administrators ON draft_mode.tenant_bindings USING (draft_mode.is_admin());
     -- The change feed's tables too (feed after history: its foreign key);
     -- change_queue stays a local table of the coordinator, where the store
