@@ -2,7 +2,8 @@
 # The client guide's programs (examples/clients/) run against the test cluster, each in a fresh
 # database with draft_mode, and print what they observe; their output must equal the
 # expected-output.txt beside them, which the guide quotes:
-#   node/edit.js        node-postgres (pg, pinned by package-lock.json, installed with npm ci)
+#   node/edit.js        node-postgres: Debian's node-pg when installed, else pg pinned by
+#                       package-lock.json (npm ci)
 #   python/edit.py      psycopg 3 (Debian's python3-psycopg)
 #   postgrest/request.sql   what PostgREST does per request, in SQL (psql)
 # A missing Node.js/npm or psycopg is a skip, or a failure under CI (CI=true).
@@ -51,9 +52,18 @@ export npm_config_cache=$work/npm-cache
 
 echo "1..3"
 
-if command -v node >/dev/null && command -v npm >/dev/null; then
+# node-postgres: Debian's node-pg when it is installed (scripts/setup-debian installs it with
+# Debian's nodejs; no npm registry needed), else the pg pinned by package-lock.json, with npm ci.
+debian_pg=/usr/share/nodejs/pg/package.json
+if command -v node >/dev/null && [ -f "$debian_pg" ]; then
+  fresh_database
+  echo "# node-postgres: Debian's node-pg $(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$debian_pg" | head -n 1)"
+  (cd "$examples/node" && NODE_PATH=/usr/share/nodejs PGDATABASE=$db node edit.js) >"$work/out" 2>&1 || true
+  check 1 node
+elif command -v node >/dev/null && command -v npm >/dev/null; then
   fresh_database
   if (cd "$examples/node" && npm ci --no-audit --no-fund --loglevel=error) >"$work/npm.log" 2>&1; then
+    echo "# node-postgres: pg $(cd "$examples/node" && node -p 'require("pg/package.json").version') (package-lock.json)"
     (cd "$examples/node" && PGDATABASE=$db node edit.js) >"$work/out" 2>&1 || true
     check 1 node
   else
@@ -61,7 +71,7 @@ if command -v node >/dev/null && command -v npm >/dev/null; then
     sed 's/^/# /' "$work/npm.log"
   fi
 else
-  unavailable 1 node "Node.js and npm are not installed"
+  unavailable 1 node "Node.js with Debian's node-pg, or Node.js and npm, are not installed"
 fi
 
 if /usr/bin/python3 -c 'import psycopg' 2>/dev/null; then
