@@ -1032,6 +1032,11 @@ Datum run_call(FunctionCallInfo fcinfo, const char *operation, int key_argument,
 template <typename Body>
 Datum run_operation(FunctionCallInfo fcinfo, const char *operation, int key_argument, Body body)
 {
+    // Under older SQL definitions (fewer attributes of draft_mode.change),
+    // refuse before any statement runs against the older schema.
+    TupleDesc result;
+    if (get_call_result_type(fcinfo, nullptr, &result) != TYPEFUNC_COMPOSITE || result->natts != 9)
+        raise_outdated();
     return run_call(fcinfo, operation, key_argument,
                     [&](text *tenant, text *name, MemoryContext caller) {
                         return outcome_datum(fcinfo, tenant, name, body(tenant, name), caller);
@@ -1074,11 +1079,9 @@ Datum edit_entry(FunctionCallInfo fcinfo, const char *argument, EditKind edit_ki
 // draft stays in history.
 Datum drop_draft(FunctionCallInfo fcinfo, const char *kind, bool maintenance)
 {
+    // expire_draft kept its arguments: its result type tells the version
+    // (run_operation checks it).
     check_arguments(fcinfo, maintenance ? 3 : 5);
-    // expire_draft kept its arguments: its result type tells the version.
-    TupleDesc result;
-    if (get_call_result_type(fcinfo, nullptr, &result) != TYPEFUNC_COMPOSITE || result->natts != 9)
-        raise_outdated();
     Claim claim = claim_from(fcinfo, 2, maintenance ? -1 : 3);
     return run_operation(fcinfo, kind, maintenance ? -1 : 4, [&](text *tenant, text *name) {
         Section section = lock_section(tenant, name);
