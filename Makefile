@@ -11,9 +11,13 @@ MODULE_big = draft_mode
 DATA = $(wildcard sql/draft_mode--*.sql)
 
 ENGINE_SRCS = $(wildcard src/engine/*.cpp)
+# JSON text parsing (nlohmann/json) is for the tests, fuzzer and benchmarks:
+# the extension reads jsonb, never JSON text.
+ENGINE_TEXT_SRCS = src/engine/json_text.cpp
 BOUNDARY_SRCS = $(wildcard src/boundary/*.cpp)
 STORE_SRCS = $(wildcard src/store/*.cpp)
-OBJS = $(ENGINE_SRCS:.cpp=.o) $(BOUNDARY_SRCS:.cpp=.o) $(STORE_SRCS:.cpp=.o)
+OBJS = $(patsubst %.cpp,%.o,$(filter-out $(ENGINE_TEXT_SRCS),$(ENGINE_SRCS))) \
+	$(BOUNDARY_SRCS:.cpp=.o) $(STORE_SRCS:.cpp=.o)
 
 REGRESS := $(patsubst test/sql/%.sql,%,$(sort $(wildcard test/sql/*.sql)))
 REGRESS_OPTS = --inputdir=test --load-extension=draft_mode
