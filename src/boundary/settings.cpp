@@ -172,7 +172,13 @@ template <int Index> bool check_interval(char **newval, void **extra, GucSource)
                             setting.milliseconds ? "milliseconds" : "seconds");
         return false;
     }
+    // The GUC machinery frees extra itself: with free() before PostgreSQL
+    // 16, with guc_free() (pfree in its own context) since.
+#if PG_VERSION_NUM >= 160000
+    auto *parsed = static_cast<int *>(guc_malloc(LOG, sizeof(int)));
+#else
     auto *parsed = static_cast<int *>(malloc(sizeof(int)));
+#endif
     if (parsed == nullptr)
         return false;
     *parsed = value;

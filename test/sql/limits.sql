@@ -169,8 +169,10 @@ SET draft_mode.max_document_size = '1MB';
 SELECT length(draft_mode.jsonb_patch(jsonb_build_object('text', repeat('x', 100)),
                                      (SELECT jsonb_agg(jsonb_build_object('op', 'copy', 'from', '', 'path', '/copy' || i) ORDER BY i)
                                         FROM generate_series(1, 5) AS i))::text) AS five_copies_length;
+-- (the message's range reads "1 .. 261120" before PostgreSQL 17, "1 kB .. 261120 kB" since)
+\set VERBOSITY sqlstate
 SET draft_mode.max_document_size = 0;
-\echo :SQLSTATE
+\set VERBOSITY default
 RESET draft_mode.max_document_size;
 
 --
