@@ -12,9 +12,11 @@ rm -f "${diffs[@]}"
 status=0
 make installcheck >"$log" 2>&1 || status=$?
 
-# pg_regress prints `test NAME ... ok 12 ms` (in parallel groups `     NAME ... FAILED 12 ms`); the
-# command line that make echoes before each run says whether regress or isolation tests follow. A last
-# test checks make's own status, which also fails when no test could run (e.g. no server).
+# pg_regress prints `test NAME ... ok 12 ms` (in parallel groups `     NAME ... FAILED 12 ms`) up to
+# PostgreSQL 15, and TAP lines `ok 3         - NAME   12 ms` (`+` in parallel groups, `not ok` when
+# failed) since 16; the command line that make echoes before each run says whether regress or
+# isolation tests follow. A last test checks make's own status, which also fails when no test could
+# run (e.g. no server).
 awk -v status="$status" '
   function record(name, result) {
     n++
@@ -24,6 +26,8 @@ awk -v status="$status" '
   /\/pg_regress / { kind = "regress" }
   $1 == "test" && $3 == "..." { record($2, $4) }
   /^ / && $2 == "..." { record($1, $3) }
+  $1 == "ok" && $2 ~ /^[0-9]+$/ && ($3 == "-" || $3 == "+") { record($4, "ok") }
+  $1 == "not" && $2 == "ok" && $3 ~ /^[0-9]+$/ && ($4 == "-" || $4 == "+") { record($5, "FAILED") }
   END {
     if (n == 0 && status == 0) { print "1..0 # SKIP no regression tests"; exit }
     print "1.." n + 1
