@@ -1,9 +1,11 @@
 // SQL-callable JSON functions: jsonb_patch, jsonb_merge_patch, jsonb_diff and
-// jsonb_pointer_get. Each one converts its jsonb arguments into engine values
-// owned by the call's memory context, runs the engine under run_guarded, and
-// raises any error only after the C++ code has returned.
+// jsonb_pointer_get. The first three convert their jsonb arguments into
+// engine values owned by the call's memory context; jsonb_pointer_get reads
+// the jsonb in place. Engine work runs under run_guarded, and any error is
+// raised only after the C++ code has returned.
 #include "boundary/guard.h"
 #include "boundary/jsonb_convert.h"
+#include "boundary/jsonb_read.h"
 #include "boundary/settings.h"
 #include "engine/json_diff.h"
 #include "engine/json_patch.h"
@@ -97,27 +99,31 @@ Datum draft_mode_jsonb_diff(PG_FUNCTION_ARGS)
 }
 
 // jsonb_pointer_get(doc jsonb, pointer text) returns jsonb: the value at an
-// RFC 6901 pointer, or SQL NULL when the location does not exist.
+// RFC 6901 pointer, or SQL NULL when the location does not exist. Reads the
+// jsonb in place: nothing is converted, so the cost is the path walked (and,
+// for documents large enough to pass max_depth, one scan of container
+// headers), not the document's size.
 Datum draft_mode_jsonb_pointer_get(PG_FUNCTION_ARGS)
 {
     boundary::require_valid_settings(true);
     engine::Limits limits = boundary::current_limits();
-    boundary::OwnedValue *document = boundary::make_owned_value();
-    engine::Value &doc = boundary::jsonb_to_value(PG_GETARG_JSONB_P(0), document, limits);
+    Jsonb *input = PG_GETARG_JSONB_P(0);
+    boundary::check_jsonb_bounds(input, limits);
     text *pointer_text = PG_GETARG_TEXT_PP(1);
     const char *pointer_data = VARDATA_ANY(pointer_text);
     std::size_t pointer_size = VARSIZE_ANY_EXHDR(pointer_text);
-    const engine::Value *found = nullptr;
     ErrorBox error;
     if (!boundary::run_guarded(error, [&] {
             engine::Context context = boundary::engine_context();
-            found =
-                engine::find(doc, std::string_view(pointer_data, pointer_size), &context.interrupt);
+            engine::check_pointer_syntax(std::string_view(pointer_data, pointer_size),
+                                         &context.interrupt);
         }))
         boundary::raise_error(error);
+    Jsonb *found =
+        boundary::jsonb_pointer_lookup(input, std::string_view(pointer_data, pointer_size));
     if (found == nullptr)
         PG_RETURN_NULL();
-    return finish(*found, 0, document, nullptr);
+    PG_RETURN_JSONB_P(found);
 }
 
 } // extern "C"
