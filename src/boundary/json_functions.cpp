@@ -100,9 +100,9 @@ Datum draft_mode_jsonb_diff(PG_FUNCTION_ARGS)
 
 // jsonb_pointer_get(doc jsonb, pointer text) returns jsonb: the value at an
 // RFC 6901 pointer, or SQL NULL when the location does not exist. Reads the
-// jsonb in place: nothing is converted, so the cost is the path walked (and,
-// for documents large enough to pass max_depth, one scan of container
-// headers), not the document's size.
+// jsonb in place: nothing is converted, so the cost is the path walked (and
+// the depth check's look at the containers large enough to pass
+// max_depth), not the document's size.
 Datum draft_mode_jsonb_pointer_get(PG_FUNCTION_ARGS)
 {
     boundary::require_valid_settings(true);

@@ -24,27 +24,37 @@ constexpr std::size_t min_bytes_per_level = sizeof(uint32) + sizeof(JEntry);
 }
 
 // Raises the depth error when container (at nesting level depth, the root
-// being 1) has a descendant container deeper than max_depth. Visits the
-// JEntries of containers only; scalars are never decoded.
-void check_depth(const JsonbContainer *container, std::size_t depth, std::size_t max_depth,
-                 uint32 &visited)
+// being 1, and length bytes long) has a descendant container deeper than
+// max_depth. A container of length bytes holds at most
+// length / min_bytes_per_level levels, so a container too small to pass
+// the limit is not entered: for ordinary documents only the few large
+// containers near the root are. Inside the others, only the JEntries' type
+// bits are read; scalars are never decoded.
+void check_depth(const JsonbContainer *container, uint32 length, std::size_t depth,
+                 std::size_t max_depth, std::size_t &visited)
 {
-    check_stack_depth();
     if (depth > max_depth)
         raise_too_deep(max_depth);
+    if (depth + length / min_bytes_per_level <= max_depth)
+        return;
+    check_stack_depth();
     uint32 count = JsonContainerSize(container);
-    uint32 entries = JsonContainerIsObject(container) ? 2 * count : count;
+    uint32 first = JsonContainerIsObject(container) ? count : 0; // an object's values
+    uint32 entries = first + count;
+    visited += count;
+    if (visited >= 1024) {
+        visited = 0;
+        CHECK_FOR_INTERRUPTS();
+    }
     const char *data = reinterpret_cast<const char *>(&container->children[entries]);
-    uint32 offset = 0; // start of the current child's data
-    for (uint32 i = 0; i < entries; ++i) {
-        if (++visited % 1024 == 0)
-            CHECK_FOR_INTERRUPTS();
-        JEntry entry = container->children[i];
-        uint32 end = JBE_HAS_OFF(entry) ? JBE_OFFLENFLD(entry) : offset + JBE_OFFLENFLD(entry);
-        if (JBE_ISCONTAINER(entry))
-            check_depth(reinterpret_cast<const JsonbContainer *>(data + INTALIGN(offset)),
-                        depth + 1, max_depth, visited);
-        offset = end;
+    for (uint32 i = first; i < entries; ++i) {
+        if (!JBE_ISCONTAINER(container->children[i]))
+            continue;
+        uint32 offset = getJsonbOffset(container, static_cast<int>(i));
+        uint32 child_length = getJsonbLength(container, static_cast<int>(i));
+        // The padding before a child container counts in its length.
+        check_depth(reinterpret_cast<const JsonbContainer *>(data + INTALIGN(offset)),
+                    child_length - (INTALIGN(offset) - offset), depth + 1, max_depth, visited);
     }
 }
 
@@ -54,10 +64,10 @@ void check_jsonb_bounds(Jsonb *jsonb, const engine::Limits &limits)
 {
     if (VARSIZE(jsonb) > limits.max_document_bytes)
         raise_document_too_large(limits.max_document_bytes, false);
-    if (JB_ROOT_IS_SCALAR(jsonb) || VARSIZE(jsonb) / min_bytes_per_level <= limits.max_depth)
+    if (JB_ROOT_IS_SCALAR(jsonb))
         return;
-    uint32 visited = 0;
-    check_depth(&jsonb->root, 1, limits.max_depth, visited);
+    std::size_t visited = 0;
+    check_depth(&jsonb->root, VARSIZE(jsonb) - VARHDRSZ, 1, limits.max_depth, visited);
 }
 
 Jsonb *jsonb_pointer_lookup(Jsonb *jsonb, std::string_view pointer)

@@ -1,6 +1,7 @@
 // Reads jsonb's binary form in place, without converting it to engine
 // values: bounds checks and pointer lookups that cost no more than the path
-// they follow (plus one scan of the container headers for the depth limit).
+// they follow (plus, for the depth limit, a look at the few containers large
+// enough to nest past it).
 //
 // These functions may ereport and keep only trivially destructible locals.
 #pragma once
@@ -15,9 +16,9 @@ namespace draft_mode::boundary {
 // Refuses a document the engine would refuse on conversion, without
 // building it: 54000 (the jsonb_to_value error and DETAIL) when its jsonb
 // size is past limits.max_document_bytes or it nests deeper than
-// limits.max_depth. The depth scan reads only container headers and
-// JEntries, polls for query cancel, and is skipped when the document is too
-// small to nest that deep.
+// limits.max_depth. The depth check enters only containers large enough to
+// nest past the limit (for ordinary documents, a few near the root), reads
+// only their JEntries' type bits, and polls for query cancel.
 void check_jsonb_bounds(Jsonb *jsonb, const engine::Limits &limits);
 
 // The value at pointer text (its syntax already checked with

@@ -136,3 +136,12 @@ SELECT draft_mode.jsonb_pointer_get('"text"', '') AS bare_scalar,
 -- a bad escape after a missing member is still an error
 SELECT draft_mode.jsonb_pointer_get('"text"', '/x/~');
 \echo :SQLSTATE
+-- the depth limit still holds for documents read in place, wherever the deep
+-- part is: beside a large sibling, or holding one
+SET draft_mode.max_depth = 5;
+SELECT draft_mode.jsonb_pointer_get(jsonb_build_object('pad', repeat('x', 100000), 'a', '[1, [2, [3, {"e": 5}]]]'::jsonb), '/a/1') AS depth_5_beside_pad;
+SELECT draft_mode.jsonb_pointer_get(jsonb_build_object('pad', repeat('x', 100000), 'a', '[1, [2, [3, {"e": [5]}]]]'::jsonb), '/a/0');
+\echo :SQLSTATE
+SELECT draft_mode.jsonb_pointer_get(jsonb_build_object('a', jsonb_build_array(jsonb_build_array(jsonb_build_array(jsonb_build_array(jsonb_build_array(repeat('x', 100000))))))), '/b');
+\echo :SQLSTATE
+RESET draft_mode.max_depth;
