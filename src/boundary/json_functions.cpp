@@ -78,20 +78,37 @@ Datum draft_mode_jsonb_merge_patch(PG_FUNCTION_ARGS)
 // jsonb_diff(source jsonb, target jsonb) returns jsonb: an RFC 6902 patch.
 // The patch depends on the arguments alone; a patch over
 // draft_mode.max_patch_operations operations or draft_mode.max_document_size
-// bytes is refused (54000) as soon as the bound is passed.
+// bytes is refused (54000) as soon as the bound is passed. The documents are
+// first compared on their binary form (boundary::narrow_diff): identical
+// subtrees cost one memcmp each, and only the values at the one location
+// under which all differences lie are converted and diffed by the engine.
 Datum draft_mode_jsonb_diff(PG_FUNCTION_ARGS)
 {
     boundary::require_valid_settings(true);
     engine::Limits limits = boundary::current_limits();
+    Jsonb *source_input = PG_GETARG_JSONB_P(0);
+    Jsonb *target_input = PG_GETARG_JSONB_P(1);
+    boundary::check_jsonb_bounds(source_input, limits);
+    boundary::check_jsonb_bounds(target_input, limits);
+    boundary::DiffSite site;
+    boundary::narrow_diff(source_input, target_input, &site);
     boundary::OwnedValue *source = boundary::make_owned_value();
     boundary::OwnedValue *target = boundary::make_owned_value();
     boundary::OwnedValue *patch = boundary::make_owned_value();
-    engine::Value &from = boundary::jsonb_to_value(PG_GETARG_JSONB_P(0), source, limits);
-    engine::Value &to = boundary::jsonb_to_value(PG_GETARG_JSONB_P(1), target, limits);
+    engine::Value *from = nullptr;
+    engine::Value *to = nullptr;
+    if (!site.identical) {
+        Jsonb *source_part = site.whole ? source_input : JsonbValueToJsonb(&site.source);
+        Jsonb *target_part = site.whole ? target_input : JsonbValueToJsonb(&site.target);
+        from = &boundary::jsonb_to_value(source_part, source, limits);
+        to = &boundary::jsonb_to_value(target_part, target, limits);
+    }
+    const char *base = site.path.data;
     ErrorBox error;
     if (!boundary::run_guarded(error, [&] {
             engine::Context context = boundary::engine_context();
-            patch->value = new engine::Value(engine::diff(from, to, context));
+            patch->value = new engine::Value(
+                from == nullptr ? engine::Value::array() : engine::diff(*from, *to, context, base));
         }))
         boundary::raise_error(error);
     boundary::release(source);

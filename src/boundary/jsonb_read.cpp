@@ -109,4 +109,269 @@ Jsonb *jsonb_pointer_lookup(Jsonb *jsonb, std::string_view pointer)
     return JsonbValueToJsonb(&found);
 }
 
+namespace {
+
+// The start of a container's children's data.
+const char *children_data(const JsonbContainer *container)
+{
+    uint32 count = JsonContainerSize(container);
+    uint32 entries = JsonContainerIsObject(container) ? 2 * count : count;
+    return reinterpret_cast<const char *>(&container->children[entries]);
+}
+
+// One child of a container: its JEntry and its data range [start, end)
+// relative to children_data (padding before numerics and containers
+// included, as in the JEntry).
+struct Child {
+    JEntry entry;
+    uint32 start;
+    uint32 end;
+};
+
+// Walks a container's JEntries forward from index, keeping a running offset
+// (no per-child search for the last stored offset).
+struct ForwardCursor {
+    const JsonbContainer *container;
+    uint32 index;
+    uint32 offset;
+
+    Child next()
+    {
+        JEntry entry = container->children[index++];
+        uint32 end = JBE_HAS_OFF(entry) ? JBE_OFFLENFLD(entry) : offset + JBE_OFFLENFLD(entry);
+        Child child = {entry, offset, end};
+        offset = end;
+        return child;
+    }
+};
+
+// Walks a container's JEntries backward from the last one.
+struct BackwardCursor {
+    const JsonbContainer *container;
+    int index;
+    uint32 end;
+
+    Child previous()
+    {
+        uint32 start = end - getJsonbLength(container, index);
+        Child child = {container->children[index], start, end};
+        end = start;
+        --index;
+        return child;
+    }
+};
+
+ForwardCursor forward_from(const JsonbContainer *container, uint32 index)
+{
+    return {container, index, index == 0 ? 0 : getJsonbOffset(container, static_cast<int>(index))};
+}
+
+BackwardCursor backward_from_last(const JsonbContainer *container, int last)
+{
+    return {container, last, getJsonbOffset(container, last) + getJsonbLength(container, last)};
+}
+
+// The bytes of a child's value, its alignment padding left out.
+const char *child_bytes(const JsonbContainer *container, const Child &child, uint32 &length)
+{
+    uint32 start = child.start;
+    if (JBE_ISNUMERIC(child.entry) || JBE_ISCONTAINER(child.entry))
+        start = INTALIGN(start);
+    length = child.end - start;
+    return children_data(container) + start;
+}
+
+// True when two children hold byte-identical values.
+bool same_child(const JsonbContainer *a, const Child &x, const JsonbContainer *b, const Child &y)
+{
+    if ((x.entry & JENTRY_TYPEMASK) != (y.entry & JENTRY_TYPEMASK))
+        return false;
+    uint32 x_length;
+    uint32 y_length;
+    const char *x_bytes = child_bytes(a, x, x_length);
+    const char *y_bytes = child_bytes(b, y, y_length);
+    return x_length == y_length && memcmp(x_bytes, y_bytes, x_length) == 0;
+}
+
+// The JsonbValue of a child (a container as jbvBinary), as jsonb's own
+// fillJsonbValue builds it.
+void child_value(const JsonbContainer *container, const Child &child, JsonbValue *value)
+{
+    uint32 length;
+    const char *bytes = child_bytes(container, child, length);
+    if (JBE_ISNULL(child.entry)) {
+        value->type = jbvNull;
+    } else if (JBE_ISSTRING(child.entry)) {
+        value->type = jbvString;
+        value->val.string.val = const_cast<char *>(bytes);
+        value->val.string.len = static_cast<int>(length);
+    } else if (JBE_ISNUMERIC(child.entry)) {
+        value->type = jbvNumeric;
+        value->val.numeric = reinterpret_cast<Numeric>(const_cast<char *>(bytes));
+    } else if (JBE_ISBOOL_TRUE(child.entry) || JBE_ISBOOL_FALSE(child.entry)) {
+        value->type = jbvBool;
+        value->val.boolean = JBE_ISBOOL_TRUE(child.entry);
+    } else {
+        value->type = jbvBinary;
+        value->val.binary.data = reinterpret_cast<JsonbContainer *>(const_cast<char *>(bytes));
+        value->val.binary.len = static_cast<int>(length);
+    }
+}
+
+// Appends a pointer token for key, escaped (~ -> ~0, / -> ~1).
+void append_token(StringInfo path, const char *key, uint32 length)
+{
+    appendStringInfoChar(path, '/');
+    for (uint32 i = 0; i < length; ++i) {
+        if (key[i] == '~')
+            appendBinaryStringInfo(path, "~0", 2);
+        else if (key[i] == '/')
+            appendBinaryStringInfo(path, "~1", 2);
+        else
+            appendStringInfoChar(path, key[i]);
+    }
+}
+
+// Polls for cancel every 1,024 comparisons.
+void tick(uint32 &compared)
+{
+    if (++compared % 1024 == 0)
+        CHECK_FOR_INTERRUPTS();
+}
+
+// Where arrays a and b differ: true (with the two elements and the path
+// extended by their index) when one element of each is all that differs;
+// identical set when nothing does.
+bool narrow_array(const JsonbContainer *a, const JsonbContainer *b, DiffSite *site,
+                  const JsonbContainer **next_a, const JsonbContainer **next_b, uint32 &compared)
+{
+    uint32 a_count = JsonContainerSize(a);
+    uint32 b_count = JsonContainerSize(b);
+    uint32 common = Min(a_count, b_count);
+    ForwardCursor x = forward_from(a, 0);
+    ForwardCursor y = forward_from(b, 0);
+    uint32 prefix = 0;
+    Child a_child = {};
+    Child b_child = {};
+    while (prefix < common) {
+        tick(compared);
+        a_child = x.next();
+        b_child = y.next();
+        if (!same_child(a, a_child, b, b_child))
+            break;
+        ++prefix;
+    }
+    if (prefix == common && a_count == b_count) {
+        site->identical = true;
+        return false;
+    }
+    if (a_count - prefix != 1 || b_count - prefix != 1) {
+        // Only a single differing element on each side is narrowed.
+        if (a_count != b_count)
+            return false;
+        uint32 suffix = 0;
+        BackwardCursor u = backward_from_last(a, static_cast<int>(a_count) - 1);
+        BackwardCursor v = backward_from_last(b, static_cast<int>(b_count) - 1);
+        while (suffix < a_count - prefix - 1) {
+            tick(compared);
+            if (!same_child(a, u.previous(), b, v.previous()))
+                return false;
+            ++suffix;
+        }
+    }
+    // a_child and b_child are the differing elements at index prefix.
+    JsonbValue a_value;
+    JsonbValue b_value;
+    child_value(a, a_child, &a_value);
+    child_value(b, b_child, &b_value);
+    appendStringInfo(&site->path, "/%u", prefix);
+    site->whole = false;
+    site->source = a_value;
+    site->target = b_value;
+    *next_a = a_value.type == jbvBinary ? a_value.val.binary.data : nullptr;
+    *next_b = b_value.type == jbvBinary ? b_value.val.binary.data : nullptr;
+    return true;
+}
+
+// The same for objects: true when they have the same keys and one value
+// differs.
+bool narrow_object(const JsonbContainer *a, const JsonbContainer *b, DiffSite *site,
+                   const JsonbContainer **next_a, const JsonbContainer **next_b, uint32 &compared)
+{
+    uint32 count = JsonContainerSize(a);
+    if (JsonContainerSize(b) != count)
+        return false;
+    ForwardCursor a_keys = forward_from(a, 0);
+    ForwardCursor b_keys = forward_from(b, 0);
+    ForwardCursor a_values = forward_from(a, count);
+    ForwardCursor b_values = forward_from(b, count);
+    bool found = false;
+    Child a_key = {};
+    Child a_child = {};
+    Child b_child = {};
+    for (uint32 i = 0; i < count; ++i) {
+        tick(compared);
+        Child x = a_keys.next();
+        Child y = b_keys.next();
+        if (!same_child(a, x, b, y))
+            return false; // a key added or removed
+        Child u = a_values.next();
+        Child v = b_values.next();
+        if (same_child(a, u, b, v))
+            continue;
+        if (found)
+            return false; // two members differ
+        found = true;
+        a_key = x;
+        a_child = u;
+        b_child = v;
+    }
+    if (!found) {
+        site->identical = true;
+        return false;
+    }
+    JsonbValue a_value;
+    JsonbValue b_value;
+    child_value(a, a_child, &a_value);
+    child_value(b, b_child, &b_value);
+    append_token(&site->path, children_data(a) + a_key.start, a_key.end - a_key.start);
+    site->whole = false;
+    site->source = a_value;
+    site->target = b_value;
+    *next_a = a_value.type == jbvBinary ? a_value.val.binary.data : nullptr;
+    *next_b = b_value.type == jbvBinary ? b_value.val.binary.data : nullptr;
+    return true;
+}
+
+} // namespace
+
+void narrow_diff(Jsonb *source, Jsonb *target, DiffSite *site)
+{
+    site->identical = VARSIZE(source) == VARSIZE(target) &&
+                      memcmp(VARDATA(source), VARDATA(target), VARSIZE(source) - VARHDRSZ) == 0;
+    site->whole = true;
+    initStringInfo(&site->path);
+    if (site->identical || JB_ROOT_IS_SCALAR(source) || JB_ROOT_IS_SCALAR(target))
+        return;
+    const JsonbContainer *a = &source->root;
+    const JsonbContainer *b = &target->root;
+    uint32 compared = 0;
+    while (a != nullptr && b != nullptr) {
+        check_stack_depth();
+        const JsonbContainer *next_a = nullptr;
+        const JsonbContainer *next_b = nullptr;
+        bool narrowed;
+        if (JsonContainerIsArray(a) && JsonContainerIsArray(b))
+            narrowed = narrow_array(a, b, site, &next_a, &next_b, compared);
+        else if (JsonContainerIsObject(a) && JsonContainerIsObject(b))
+            narrowed = narrow_object(a, b, site, &next_a, &next_b, compared);
+        else
+            return;
+        if (!narrowed)
+            return;
+        a = next_a;
+        b = next_b;
+    }
+}
+
 } // namespace draft_mode::boundary

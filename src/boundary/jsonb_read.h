@@ -28,4 +28,27 @@ void check_jsonb_bounds(Jsonb *jsonb, const engine::Limits &limits);
 // elements by index; a found container is copied out as bytes.
 Jsonb *jsonb_pointer_lookup(Jsonb *jsonb, std::string_view pointer);
 
+// Where two documents differ, found on their binary form: identical when
+// they do not differ at all; else the one location under which all their
+// differences lie (path, an RFC 6901 pointer) and the two values there.
+// Trivially destructible: values point into the documents.
+struct DiffSite {
+    bool identical;
+    bool whole;        // the location is the root: source and target are the documents
+    JsonbValue source; // when not whole: a scalar, or a jbvBinary container
+    JsonbValue target;
+    StringInfoData path;
+};
+
+// Narrows a diff before anything is converted: descends while the two
+// containers differ in one place only (objects with the same keys and one
+// value not byte-identical; arrays whose common prefix and suffix, found by
+// comparing elements' bytes, leave one element on each side), which is
+// exactly where jsonb_diff's engine walk would descend. jsonb's encoding of
+// a value depends only on the value (numbers' display scale included), so
+// byte-identical subtrees are identical() ones; when bytes differ but the
+// values are identical the site is only less narrow, never wrong. Polls for
+// query cancel every 1,024 elements compared.
+void narrow_diff(Jsonb *source, Jsonb *target, DiffSite *site);
+
 } // namespace draft_mode::boundary
