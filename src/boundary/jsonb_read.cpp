@@ -181,16 +181,33 @@ const char *child_bytes(const JsonbContainer *container, const Child &child, uin
     return children_data(container) + start;
 }
 
-// True when two children hold byte-identical values.
-bool same_child(const JsonbContainer *a, const Child &x, const JsonbContainer *b, const Child &y)
+// Polls for cancel about every 1,024 elements or 1 MB compared: work counts
+// one unit per element plus one per KB of bytes compared, so that a deep
+// document whose every level compares a large differing subtree is
+// cancelled as promptly as a wide one.
+void tick(std::size_t &work, std::size_t units)
 {
-    if ((x.entry & JENTRY_TYPEMASK) != (y.entry & JENTRY_TYPEMASK))
+    std::size_t before = work;
+    work += units;
+    if (before / 1024 != work / 1024)
+        CHECK_FOR_INTERRUPTS();
+}
+
+// True when two children hold byte-identical values.
+bool same_child(const JsonbContainer *a, const Child &x, const JsonbContainer *b, const Child &y,
+                std::size_t &work)
+{
+    if ((x.entry & JENTRY_TYPEMASK) != (y.entry & JENTRY_TYPEMASK)) {
+        tick(work, 1);
         return false;
+    }
     uint32 x_length;
     uint32 y_length;
     const char *x_bytes = child_bytes(a, x, x_length);
     const char *y_bytes = child_bytes(b, y, y_length);
-    return x_length == y_length && memcmp(x_bytes, y_bytes, x_length) == 0;
+    bool same = x_length == y_length && memcmp(x_bytes, y_bytes, x_length) == 0;
+    tick(work, 1 + (x_length == y_length ? x_length / 1024 : 0));
+    return same;
 }
 
 // The JsonbValue of a child (a container as jbvBinary), as jsonb's own
@@ -232,18 +249,11 @@ void append_token(StringInfo path, const char *key, uint32 length)
     }
 }
 
-// Polls for cancel every 1,024 comparisons.
-void tick(uint32 &compared)
-{
-    if (++compared % 1024 == 0)
-        CHECK_FOR_INTERRUPTS();
-}
-
 // Where arrays a and b differ: true (with the two elements and the path
 // extended by their index) when one element of each is all that differs;
 // identical set when nothing does.
 bool narrow_array(const JsonbContainer *a, const JsonbContainer *b, DiffSite *site,
-                  const JsonbContainer **next_a, const JsonbContainer **next_b, uint32 &compared)
+                  const JsonbContainer **next_a, const JsonbContainer **next_b, std::size_t &work)
 {
     uint32 a_count = JsonContainerSize(a);
     uint32 b_count = JsonContainerSize(b);
@@ -254,10 +264,9 @@ bool narrow_array(const JsonbContainer *a, const JsonbContainer *b, DiffSite *si
     Child a_child = {};
     Child b_child = {};
     while (prefix < common) {
-        tick(compared);
         a_child = x.next();
         b_child = y.next();
-        if (!same_child(a, a_child, b, b_child))
+        if (!same_child(a, a_child, b, b_child, work))
             break;
         ++prefix;
     }
@@ -273,8 +282,7 @@ bool narrow_array(const JsonbContainer *a, const JsonbContainer *b, DiffSite *si
         BackwardCursor u = backward_from_last(a, static_cast<int>(a_count) - 1);
         BackwardCursor v = backward_from_last(b, static_cast<int>(b_count) - 1);
         while (suffix < a_count - prefix - 1) {
-            tick(compared);
-            if (!same_child(a, u.previous(), b, v.previous()))
+            if (!same_child(a, u.previous(), b, v.previous(), work))
                 return false;
             ++suffix;
         }
@@ -296,7 +304,7 @@ bool narrow_array(const JsonbContainer *a, const JsonbContainer *b, DiffSite *si
 // The same for objects: true when they have the same keys and one value
 // differs.
 bool narrow_object(const JsonbContainer *a, const JsonbContainer *b, DiffSite *site,
-                   const JsonbContainer **next_a, const JsonbContainer **next_b, uint32 &compared)
+                   const JsonbContainer **next_a, const JsonbContainer **next_b, std::size_t &work)
 {
     uint32 count = JsonContainerSize(a);
     if (JsonContainerSize(b) != count)
@@ -310,14 +318,13 @@ bool narrow_object(const JsonbContainer *a, const JsonbContainer *b, DiffSite *s
     Child a_child = {};
     Child b_child = {};
     for (uint32 i = 0; i < count; ++i) {
-        tick(compared);
         Child x = a_keys.next();
         Child y = b_keys.next();
-        if (!same_child(a, x, b, y))
+        if (!same_child(a, x, b, y, work))
             return false; // a key added or removed
         Child u = a_values.next();
         Child v = b_values.next();
-        if (same_child(a, u, b, v))
+        if (same_child(a, u, b, v, work))
             continue;
         if (found)
             return false; // two members differ
@@ -355,16 +362,16 @@ void narrow_diff(Jsonb *source, Jsonb *target, DiffSite *site)
         return;
     const JsonbContainer *a = &source->root;
     const JsonbContainer *b = &target->root;
-    uint32 compared = 0;
+    std::size_t work = 0;
     while (a != nullptr && b != nullptr) {
         check_stack_depth();
         const JsonbContainer *next_a = nullptr;
         const JsonbContainer *next_b = nullptr;
         bool narrowed;
         if (JsonContainerIsArray(a) && JsonContainerIsArray(b))
-            narrowed = narrow_array(a, b, site, &next_a, &next_b, compared);
+            narrowed = narrow_array(a, b, site, &next_a, &next_b, work);
         else if (JsonContainerIsObject(a) && JsonContainerIsObject(b))
-            narrowed = narrow_object(a, b, site, &next_a, &next_b, compared);
+            narrowed = narrow_object(a, b, site, &next_a, &next_b, work);
         else
             return;
         if (!narrowed)

@@ -48,7 +48,8 @@ struct DiffSite {
 // a value depends only on the value (numbers' display scale included), so
 // byte-identical subtrees are identical() ones; when bytes differ but the
 // values are identical the site is only less narrow, never wrong. Polls for
-// query cancel every 1,024 elements compared.
+// query cancel about every 1,024 elements or 1 MB of bytes compared (a deep
+// document compares its large differing subtree once per level).
 void narrow_diff(Jsonb *source, Jsonb *target, DiffSite *site);
 
 } // namespace draft_mode::boundary
