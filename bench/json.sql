@@ -114,3 +114,52 @@ SELECT bench.report('5. jsonb_diff time, 25,000 -> 100,000 elements (size x4)',
                     large.diff_ms / small.diff_ms / 4 <= 2)
   FROM array_results AS small, array_results AS large
  WHERE small.n = 25000 AND large.n = 100000 \g /dev/null
+
+\echo
+\echo '8. Pointer read: draft_mode.jsonb_pointer_get vs #> (target: within 1.2x)'
+CREATE TEMP TABLE pointer_times AS
+SELECT size, a_ms AS pointer_ms, b_ms AS arrow_ms
+  FROM (VALUES ('5 KB', 5000), ('50 KB', 2000), ('1 MB', 100)) AS runs(size, n),
+       LATERAL bench.pair(size, n,
+         $$draft_mode.jsonb_pointer_get(doc, '/pages/0/sections/2/items/1/price')$$,
+         $$doc #> '{pages,0,sections,2,items,1,price}'$$, rounds => 11);
+SELECT size, round(pointer_ms::numeric, 4) AS jsonb_pointer_get_ms, round(arrow_ms::numeric, 4) AS hash_arrow_ms,
+       round((pointer_ms / arrow_ms)::numeric, 2) AS ratio, pointer_ms / arrow_ms <= 1.2 AS met
+  FROM pointer_times JOIN bench.docs ON label = size ORDER BY pages;
+SELECT bench.report('8. pointer read, ' || size || ': jsonb_pointer_get vs #>', bench.ms(pointer_ms),
+                    bench.ms(arrow_ms), pointer_ms / arrow_ms, '<= 1.2x', pointer_ms / arrow_ms <= 1.2)
+  FROM pointer_times JOIN bench.docs ON label = size ORDER BY pages \g /dev/null
+
+\echo
+\echo '9. Merge of 30,000 new keys that sort before the 30,000 existing ones: jsonb_merge_patch vs || (target: within 2x)'
+CREATE TABLE bench.merge_docs AS
+SELECT (SELECT jsonb_object_agg('existing' || i, i) FROM generate_series(1, 30000) AS i) AS doc,
+       (SELECT jsonb_object_agg('new' || i, i) FROM generate_series(1, 30000) AS i) AS patch;
+SELECT draft_mode.jsonb_merge_patch(doc, patch) = doc || patch AS same_as_concatenation FROM bench.merge_docs;
+CREATE TEMP TABLE merge_times AS
+SELECT a_ms AS merge_ms, b_ms AS concat_ms
+  FROM bench.pair_statements(
+         'SELECT count(draft_mode.jsonb_merge_patch(doc, patch)) FROM bench.merge_docs, generate_series(1, 5)',
+         'SELECT count(doc || patch) FROM bench.merge_docs, generate_series(1, 5)', 5, rounds => 7);
+SELECT round(merge_ms::numeric, 1) AS jsonb_merge_patch_ms, round(concat_ms::numeric, 1) AS concat_ms,
+       round((merge_ms / concat_ms)::numeric, 2) AS ratio, merge_ms / concat_ms <= 2 AS met
+  FROM merge_times;
+SELECT bench.report('9. merge of 30,000 new keys sorting first: jsonb_merge_patch vs ||', bench.ms(merge_ms),
+                    bench.ms(concat_ms), merge_ms / concat_ms, '<= 2x', merge_ms / concat_ms <= 2)
+  FROM merge_times \g /dev/null
+
+\echo
+\echo '10. jsonb_diff of a 1,000,000-element array with one element changed vs jsonb = (target: within 2x)'
+CREATE TABLE bench.big_arrays AS
+SELECT source, jsonb_set(source, '{500000}', '-1') AS target
+  FROM (SELECT jsonb_agg(i) AS source FROM generate_series(1, 1000000) AS i) AS s;
+CREATE TEMP TABLE big_diff AS
+SELECT (SELECT draft_mode.jsonb_diff(source, target) FROM bench.big_arrays) AS patch, a_ms AS diff_ms, b_ms AS equal_ms
+  FROM bench.pair_statements('SELECT count(draft_mode.jsonb_diff(source, target)) FROM bench.big_arrays',
+                             'SELECT count(NULLIF(source = target, true)) FROM bench.big_arrays', 1, rounds => 5);
+SELECT patch, round(diff_ms::numeric, 1) AS jsonb_diff_ms, round(equal_ms::numeric, 1) AS equal_ms,
+       round((diff_ms / equal_ms)::numeric, 2) AS ratio, diff_ms / equal_ms <= 2 AS met
+  FROM big_diff;
+SELECT bench.report('10. jsonb_diff, 1,000,000-element array, one change, vs jsonb =', bench.ms(diff_ms),
+                    bench.ms(equal_ms), diff_ms / equal_ms, '<= 2x', diff_ms / equal_ms <= 2)
+  FROM big_diff \g /dev/null

@@ -81,6 +81,29 @@ BEGIN
 END
 $$;
 
+-- Median per-call time of statements A and B (each runs its call `runs`
+-- times) over interleaved rounds, in ms per call.
+CREATE FUNCTION bench.pair_statements(a text, b text, runs int, rounds int DEFAULT 7,
+                                      OUT a_ms float8, OUT b_ms float8)
+LANGUAGE plpgsql AS $$
+DECLARE
+    a_times float8[] := '{}';
+    b_times float8[] := '{}';
+    started timestamptz;
+BEGIN
+    FOR i IN 1 .. rounds LOOP
+        started := clock_timestamp();
+        EXECUTE a;
+        a_times := a_times || extract(epoch FROM clock_timestamp() - started) * 1000 / runs;
+        started := clock_timestamp();
+        EXECUTE b;
+        b_times := b_times || extract(epoch FROM clock_timestamp() - started) * 1000 / runs;
+    END LOOP;
+    SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY t) INTO a_ms FROM unnest(a_times) AS t;
+    SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY t) INTO b_ms FROM unnest(b_times) AS t;
+END
+$$;
+
 -- One row per figure of the final table, in the order they were measured.
 CREATE TABLE bench.results (
     position serial PRIMARY KEY,

@@ -1,9 +1,11 @@
 // SQL-callable JSON functions: jsonb_patch, jsonb_merge_patch, jsonb_diff and
-// jsonb_pointer_get. Each one converts its jsonb arguments into engine values
-// owned by the call's memory context, runs the engine under run_guarded, and
-// raises any error only after the C++ code has returned.
+// jsonb_pointer_get. The first three convert their jsonb arguments into
+// engine values owned by the call's memory context; jsonb_pointer_get reads
+// the jsonb in place. Engine work runs under run_guarded, and any error is
+// raised only after the C++ code has returned.
 #include "boundary/guard.h"
 #include "boundary/jsonb_convert.h"
+#include "boundary/jsonb_read.h"
 #include "boundary/settings.h"
 #include "engine/json_diff.h"
 #include "engine/json_patch.h"
@@ -76,20 +78,37 @@ Datum draft_mode_jsonb_merge_patch(PG_FUNCTION_ARGS)
 // jsonb_diff(source jsonb, target jsonb) returns jsonb: an RFC 6902 patch.
 // The patch depends on the arguments alone; a patch over
 // draft_mode.max_patch_operations operations or draft_mode.max_document_size
-// bytes is refused (54000) as soon as the bound is passed.
+// bytes is refused (54000) as soon as the bound is passed. The documents are
+// first compared on their binary form (boundary::narrow_diff): identical
+// subtrees cost one memcmp each, and only the values at the one location
+// under which all differences lie are converted and diffed by the engine.
 Datum draft_mode_jsonb_diff(PG_FUNCTION_ARGS)
 {
     boundary::require_valid_settings(true);
     engine::Limits limits = boundary::current_limits();
+    Jsonb *source_input = PG_GETARG_JSONB_P(0);
+    Jsonb *target_input = PG_GETARG_JSONB_P(1);
+    boundary::check_jsonb_bounds(source_input, limits);
+    boundary::check_jsonb_bounds(target_input, limits);
+    boundary::DiffSite site;
+    boundary::narrow_diff(source_input, target_input, &site);
     boundary::OwnedValue *source = boundary::make_owned_value();
     boundary::OwnedValue *target = boundary::make_owned_value();
     boundary::OwnedValue *patch = boundary::make_owned_value();
-    engine::Value &from = boundary::jsonb_to_value(PG_GETARG_JSONB_P(0), source, limits);
-    engine::Value &to = boundary::jsonb_to_value(PG_GETARG_JSONB_P(1), target, limits);
+    engine::Value *from = nullptr;
+    engine::Value *to = nullptr;
+    if (!site.identical) {
+        Jsonb *source_part = site.whole ? source_input : JsonbValueToJsonb(&site.source);
+        Jsonb *target_part = site.whole ? target_input : JsonbValueToJsonb(&site.target);
+        from = &boundary::jsonb_to_value(source_part, source, limits);
+        to = &boundary::jsonb_to_value(target_part, target, limits);
+    }
+    const char *base = site.path.data;
     ErrorBox error;
     if (!boundary::run_guarded(error, [&] {
             engine::Context context = boundary::engine_context();
-            patch->value = new engine::Value(engine::diff(from, to, context));
+            patch->value = new engine::Value(
+                from == nullptr ? engine::Value::array() : engine::diff(*from, *to, context, base));
         }))
         boundary::raise_error(error);
     boundary::release(source);
@@ -97,27 +116,31 @@ Datum draft_mode_jsonb_diff(PG_FUNCTION_ARGS)
 }
 
 // jsonb_pointer_get(doc jsonb, pointer text) returns jsonb: the value at an
-// RFC 6901 pointer, or SQL NULL when the location does not exist.
+// RFC 6901 pointer, or SQL NULL when the location does not exist. Reads the
+// jsonb in place: nothing is converted, so the cost is the path walked (and
+// the depth check's look at the containers large enough to pass
+// max_depth), not the document's size.
 Datum draft_mode_jsonb_pointer_get(PG_FUNCTION_ARGS)
 {
     boundary::require_valid_settings(true);
     engine::Limits limits = boundary::current_limits();
-    boundary::OwnedValue *document = boundary::make_owned_value();
-    engine::Value &doc = boundary::jsonb_to_value(PG_GETARG_JSONB_P(0), document, limits);
+    Jsonb *input = PG_GETARG_JSONB_P(0);
+    boundary::check_jsonb_bounds(input, limits);
     text *pointer_text = PG_GETARG_TEXT_PP(1);
     const char *pointer_data = VARDATA_ANY(pointer_text);
     std::size_t pointer_size = VARSIZE_ANY_EXHDR(pointer_text);
-    const engine::Value *found = nullptr;
     ErrorBox error;
     if (!boundary::run_guarded(error, [&] {
             engine::Context context = boundary::engine_context();
-            found =
-                engine::find(doc, std::string_view(pointer_data, pointer_size), &context.interrupt);
+            engine::check_pointer_syntax(std::string_view(pointer_data, pointer_size),
+                                         &context.interrupt);
         }))
         boundary::raise_error(error);
+    Jsonb *found =
+        boundary::jsonb_pointer_lookup(input, std::string_view(pointer_data, pointer_size));
     if (found == nullptr)
         PG_RETURN_NULL();
-    return finish(*found, 0, document, nullptr);
+    PG_RETURN_JSONB_P(found);
 }
 
 } // extern "C"

@@ -78,7 +78,7 @@ enum class Edit : std::uint8_t { Keep, Delete, Insert };
 // Builds patch operations while the two documents are walked together.
 class Differ {
   public:
-    explicit Differ(Context &context) : context_(context) {}
+    Differ(Context &context, Pointer base) : context_(context), path_(std::move(base)) {}
 
     // Appends to ops what turns source into target at the current path.
     void diff_value(const Value &source, const Value &target);
@@ -417,9 +417,9 @@ void Differ::diff_array(const Array &source, const Array &target)
 
 } // namespace
 
-Value diff(const Value &source, const Value &target, Context &context)
+Value diff(const Value &source, const Value &target, Context &context, std::string_view base)
 {
-    Differ differ(context);
+    Differ differ(context, Pointer::parse(base));
     differ.diff_value(source, target);
     return Value::array(differ.take_ops());
 }

@@ -24,7 +24,7 @@ EngineError invalid_pointer(std::string_view text, const char *reason)
 }
 
 // The child of container named by token, or nullptr.
-const Value *child_of(const Value &container, const std::string &token)
+const Value *child_of(const Value &container, std::string_view token)
 {
     if (container.is_object())
         return container.as_object().find(token);
@@ -123,10 +123,10 @@ std::optional<std::size_t> parse_array_index(std::string_view token)
     return overflow ? SIZE_MAX : index;
 }
 
-const Value *find(const Value &document, std::string_view text, Interrupt *interrupt)
+void check_pointer_syntax(std::string_view text, Interrupt *interrupt)
 {
     if (text.empty())
-        return &document;
+        return;
     if (text[0] != '/')
         throw invalid_pointer(text, "must_start_with_slash");
     for (std::size_t i = 0; i < text.size(); ++i) {
@@ -135,20 +135,45 @@ const Value *find(const Value &document, std::string_view text, Interrupt *inter
         if (text[i] == '~' && (i + 1 == text.size() || (text[i + 1] != '0' && text[i + 1] != '1')))
             throw invalid_pointer(text, "bad_escape");
     }
-    const Value *current = &document;
-    std::string token;
-    for (std::size_t i = 1; i <= text.size(); ++i) {
-        if (i == text.size() || text[i] == '/') {
-            current = child_of(*current, token);
-            if (current == nullptr)
-                return nullptr;
-            token.clear();
-        } else if (text[i] == '~') {
-            token += text[i + 1] == '0' ? '~' : '/';
+}
+
+std::string_view next_pointer_token(std::string_view text, std::size_t &position) noexcept
+{
+    std::size_t start = position + 1; // past the '/'
+    std::size_t end = text.find('/', start);
+    if (end == std::string_view::npos)
+        end = text.size();
+    position = end;
+    return text.substr(start, end - start);
+}
+
+std::size_t unescape_pointer_token(std::string_view token, char *out) noexcept
+{
+    std::size_t length = 0;
+    for (std::size_t i = 0; i < token.size(); ++i) {
+        if (token[i] == '~') {
+            out[length++] = token[i + 1] == '0' ? '~' : '/';
             ++i;
         } else {
-            token += text[i];
+            out[length++] = token[i];
         }
+    }
+    return length;
+}
+
+const Value *find(const Value &document, std::string_view text, Interrupt *interrupt)
+{
+    check_pointer_syntax(text, interrupt);
+    const Value *current = &document;
+    std::string token;
+    std::size_t position = 0;
+    while (position < text.size()) {
+        std::string_view escaped = next_pointer_token(text, position);
+        token.resize(escaped.size());
+        token.resize(unescape_pointer_token(escaped, token.data()));
+        current = child_of(*current, token);
+        if (current == nullptr)
+            return nullptr;
     }
     return current;
 }

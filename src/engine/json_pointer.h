@@ -32,6 +32,22 @@ struct Pointer {
 // size_t is SIZE_MAX, which is out of range of every array.
 std::optional<std::size_t> parse_array_index(std::string_view token);
 
+// Checks the syntax of pointer text as Pointer::parse does (throws
+// EngineError(InvalidPointer) with the same reasons) without building
+// anything. With an interrupt, polls it once per byte checked.
+void check_pointer_syntax(std::string_view text, Interrupt *interrupt = nullptr);
+
+// The next reference token of pointer text whose syntax was checked
+// (check_pointer_syntax), still escaped: position is at a '/' and moves to
+// the next '/' or the end. Never throws, never allocates.
+std::string_view next_pointer_token(std::string_view text, std::size_t &position) noexcept;
+
+// Unescapes a token from next_pointer_token (~1 -> /, ~0 -> ~) into out,
+// which has room for token.size() bytes; returns the unescaped length.
+// Never throws, never allocates: code outside the engine walks a pointer
+// with these two.
+std::size_t unescape_pointer_token(std::string_view token, char *out) noexcept;
+
 // Finds the value a pointer refers to, or nullptr when any token is missing,
 // an index is invalid, or a token walks into a scalar.
 const Value *find(const Value &document, const Pointer &pointer);

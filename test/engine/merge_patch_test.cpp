@@ -41,6 +41,41 @@ TEST(MergePatchRfc7396, AppendixA)
     EXPECT_EQ(merged("{}", R"({"a":{"bb":{"ccc":null}}})"), R"({"a":{"bb":{}}})");
 }
 
+// Many keys interleaved with, before and after the existing ones, with
+// removals and nested merges in between: one linear merge gives the sorted,
+// unique result (formerly a sorted insert per key, quadratic).
+TEST(MergePatchObjects, ManyKeysMergeInOrder)
+{
+    Value document = Value::object();
+    Value patch = Value::object();
+    Value expected = Value::object();
+    for (int i = 0; i < 20000; ++i) {
+        std::string key = "k" + std::to_string(i);
+        if (i % 2 == 0) {
+            document.as_object().set(key, Value::number("1"));
+            if (i % 6 == 0) {
+                patch.as_object().set(key, Value()); // removed
+            } else if (i % 6 == 2) {
+                patch.as_object().set(key, parse_json(R"({"n":2})")); // replaced
+                expected.as_object().set(key, parse_json(R"({"n":2})"));
+            } else {
+                expected.as_object().set(key, Value::number("1")); // untouched
+            }
+        } else {
+            patch.as_object().set(key, Value::string("new")); // added
+            expected.as_object().set(key, Value::string("new"));
+        }
+    }
+    patch.as_object().set("", Value::boolean(true)); // sorts before every key
+    expected.as_object().set("", Value::boolean(true));
+    Context context;
+    apply_merge_patch(document, patch, context);
+    EXPECT_EQ(to_json(document), to_json(expected));
+    const auto &members = document.as_object().members();
+    for (std::size_t i = 1; i < members.size(); ++i)
+        ASSERT_TRUE(jsonb_key_less(members[i - 1].first, members[i].first)) << i;
+}
+
 // The RFC 7396 section 3 example document.
 TEST(MergePatchRfc7396, SectionThreeExample)
 {

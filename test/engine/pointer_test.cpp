@@ -220,5 +220,38 @@ TEST(PointerFindText, MatchesParseAndFind)
     EXPECT_EQ(find(document, std::string_view(deep)), nullptr);
 }
 
+// The token walk used by the boundary's in-place jsonb reader gives the same
+// tokens as Pointer::parse, and checking syntax alone throws the same errors.
+TEST(PointerTokens, WalkMatchesParse)
+{
+    for (const char *text : {"", "/", "//", "/a~1b/1/~0", "/~01/x", "/m~0n/", "/日本/größe"}) {
+        std::string_view view(text);
+        EXPECT_NO_THROW(check_pointer_syntax(view)) << text;
+        Tokens tokens;
+        std::size_t position = 0;
+        std::string buffer(view.size(), '\0');
+        while (position < view.size()) {
+            std::string_view escaped = next_pointer_token(view, position);
+            tokens.emplace_back(buffer.data(), unescape_pointer_token(escaped, buffer.data()));
+        }
+        EXPECT_EQ(tokens, Pointer::parse(text).tokens) << text;
+    }
+    for (const char *text : {"a", "/~2", "/a~", "#/a", "/missing/~x"}) {
+        std::string reason;
+        try {
+            Pointer::parse(text);
+        } catch (const EngineError &error) {
+            reason = error.detail();
+        }
+        try {
+            check_pointer_syntax(text);
+            ADD_FAILURE() << text;
+        } catch (const EngineError &error) {
+            EXPECT_EQ(error.kind(), ErrorKind::InvalidPointer);
+            EXPECT_EQ(error.detail(), reason) << text;
+        }
+    }
+}
+
 } // namespace
 } // namespace draft_mode::engine

@@ -71,3 +71,11 @@ SELECT draft_mode.jsonb_merge_patch(draft_mode.jsonb_merge_patch(doc, patch), pa
 SELECT draft_mode.jsonb_merge_patch(NULL, '{}') IS NULL AS null_doc,
        draft_mode.jsonb_merge_patch('{}', NULL) IS NULL AS null_patch,
        draft_mode.jsonb_merge_patch('{}', 'null') AS json_null_patch;
+
+-- many new keys that sort before, between and after the existing ones are
+-- merged in one pass: the same object as ||, keys in jsonb order
+SELECT draft_mode.jsonb_merge_patch(doc, patch) = doc || patch AS same_as_concatenation,
+       (SELECT count(*) FROM jsonb_object_keys(draft_mode.jsonb_merge_patch(doc, patch))) AS keys
+  FROM (SELECT (SELECT jsonb_object_agg('k' || i, i) FROM generate_series(1, 30000, 3) AS i) AS doc,
+               (SELECT jsonb_object_agg('k' || i, -i) FROM generate_series(0, 30000) AS i
+                 WHERE i % 3 <> 1 OR i % 2 = 0) AS patch) AS t;

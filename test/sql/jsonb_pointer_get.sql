@@ -99,3 +99,49 @@ SELECT draft_mode.jsonb_pointer_get(NULL, '/a') IS NULL AS null_doc,
        draft_mode.jsonb_pointer_get('{"a": 1}', NULL) IS NULL AS null_pointer;
 -- and the session still works after the errors above
 SELECT draft_mode.jsonb_pointer_get('{"a": 1}', '/a') AS still_works;
+
+--
+-- Read in place from jsonb's binary form: every location of a document gives
+-- what #> gives (objects past jsonb's offset stride, long and unequal-length
+-- keys, arrays past 32 elements, nested containers copied out whole), and a
+-- bare scalar document has nothing under it
+--
+CREATE TEMP TABLE wide AS
+SELECT jsonb_build_object(
+         'items', (SELECT jsonb_agg(jsonb_build_object('i', i, 'price', (i || '.10')::numeric,
+                                                       'tags', jsonb_build_array('t' || i, NULL, i % 2 = 0)))
+                     FROM generate_series(0, 99) AS i),
+         'keys', (SELECT jsonb_object_agg(repeat('k', i % 7) || i, i) FROM generate_series(0, 99) AS i),
+         'long', jsonb_build_object(repeat('x', 300), 'long key', 'short', 1.000)) AS doc;
+SELECT count(*) AS paths,
+       count(*) FILTER (WHERE draft_mode.jsonb_pointer_get(doc, pointer) IS NOT DISTINCT FROM doc #> path) AS same_as_hash_arrow,
+       count(*) FILTER (WHERE draft_mode.jsonb_pointer_get(doc, pointer)::text IS NOT DISTINCT FROM (doc #> path)::text) AS same_text
+  FROM wide,
+       LATERAL (SELECT ARRAY['items', i::text] FROM generate_series(0, 101) AS i
+                UNION ALL SELECT ARRAY['items', i::text, 'tags', '2'] FROM generate_series(0, 99) AS i
+                UNION ALL SELECT ARRAY['items', i::text, 'price'] FROM generate_series(0, 99) AS i
+                UNION ALL SELECT ARRAY['keys', repeat('k', i % 7) || i] FROM generate_series(0, 100) AS i
+                UNION ALL SELECT ARRAY['long', repeat('x', 300)]
+                UNION ALL SELECT ARRAY['long', 'short']
+                UNION ALL SELECT ARRAY['long']
+                UNION ALL SELECT ARRAY['items']) AS p(path),
+       LATERAL (SELECT string_agg('/' || replace(replace(t, '~', '~0'), '/', '~1'), '') FROM unnest(path) AS t) AS q(pointer);
+SELECT draft_mode.jsonb_pointer_get(doc, '/items/42') AS element,
+       draft_mode.jsonb_pointer_get(doc, '/long/short') AS exact_scale
+  FROM wide;
+SELECT draft_mode.jsonb_pointer_get('"text"', '') AS bare_scalar,
+       draft_mode.jsonb_pointer_get('"text"', '/0') IS NULL AS under_bare_scalar,
+       draft_mode.jsonb_pointer_get('[[1]]', '/0/0/0') IS NULL AS under_element,
+       draft_mode.jsonb_pointer_get('{"a": 1}', '/a/0') IS NULL AS under_member;
+-- a bad escape after a missing member is still an error
+SELECT draft_mode.jsonb_pointer_get('"text"', '/x/~');
+\echo :SQLSTATE
+-- the depth limit still holds for documents read in place, wherever the deep
+-- part is: beside a large sibling, or holding one
+SET draft_mode.max_depth = 5;
+SELECT draft_mode.jsonb_pointer_get(jsonb_build_object('pad', repeat('x', 100000), 'a', '[1, [2, [3, {"e": 5}]]]'::jsonb), '/a/1') AS depth_5_beside_pad;
+SELECT draft_mode.jsonb_pointer_get(jsonb_build_object('pad', repeat('x', 100000), 'a', '[1, [2, [3, {"e": [5]}]]]'::jsonb), '/a/0');
+\echo :SQLSTATE
+SELECT draft_mode.jsonb_pointer_get(jsonb_build_object('a', jsonb_build_array(jsonb_build_array(jsonb_build_array(jsonb_build_array(jsonb_build_array(repeat('x', 100000))))))), '/b');
+\echo :SQLSTATE
+RESET draft_mode.max_depth;
