@@ -311,52 +311,6 @@ REVOKE EXECUTE ON FUNCTION draft_mode.call_validator(regprocedure, jsonb) FROM d
 -- Reads: the tenant is checked before anything is looked up.
 ------------------------------------------------------------------------------
 
--- Viewers (not editors) get neither updated_at nor updated_by: they tell who
--- edits drafts and when.
-CREATE OR REPLACE FUNCTION draft_mode.get_section(tenant pg_catalog.text, section pg_catalog.text,
-                                       mode pg_catalog.text DEFAULT 'draft',
-                                       OUT content pg_catalog.jsonb, OUT version pg_catalog.int8,
-                                       OUT has_draft pg_catalog.bool,
-                                       OUT published_version pg_catalog.int8,
-                                       OUT section_type pg_catalog.text,
-                                       OUT updated_at pg_catalog.timestamptz,
-                                       OUT updated_by pg_catalog.text)
-LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    editor bool;
-    own_ttl interval;
-    edited_at timestamptz;
-BEGIN
-    PERFORM draft_mode.check_tenant(tenant);
-    IF mode IS NULL OR mode NOT IN ('draft', 'published') THEN
-        RAISE EXCEPTION 'invalid mode "%"', mode
-            USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = '{"argument":"mode","allowed":["draft","published"]}',
-                  HINT = 'Use mode => ''draft'' or mode => ''published''.';
-    END IF;
-    editor := pg_catalog.pg_has_role(draft_mode.caller(), 'draft_mode_editor', 'MEMBER');
-    IF mode = 'draft' AND NOT editor THEN
-        RAISE EXCEPTION 'only editors may read drafts'
-            USING ERRCODE = 'insufficient_privilege', DETAIL = '{"reason":"drafts_need_editor"}',
-                  HINT = 'Read with mode => ''published'', or grant draft_mode_editor.';
-    END IF;
-    SELECT CASE WHEN mode = 'draft' THEN coalesce(s.draft_content, s.published_content)
-                ELSE s.published_content END,
-           s.version, s.draft_content IS NOT NULL, s.published_version, s.section_type,
-           CASE WHEN editor THEN s.updated_at END, CASE WHEN editor THEN s.updated_by END
-      INTO content, version, has_draft, published_version, section_type, updated_at, updated_by
-      FROM draft_mode.sections AS s
-     WHERE s.tenant = get_section.tenant AND s.section = get_section.section;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'section "%" of tenant "%" does not exist', section, tenant
-            USING ERRCODE = 'DM101', DETAIL = '{"reason":"section_not_found"}',
-                  HINT = 'Create it with draft_mode.create_section().';
-    END IF;
-END
-$$;
-
 -- The section's changes, newest first: max_rows rows older than
 -- before_version. (0.2.0 called max_rows "limit", a reserved word.)
 DROP FUNCTION draft_mode.history(text, text, int4, int8);
@@ -1008,7 +962,9 @@ SELECT tenant, section, section_type, published_content AS content, published_ve
   FROM draft_mode.sections
  WHERE published_version IS NOT NULL;
 
--- get_section also tells when the draft expires; a published read of a
+-- get_section also tells when the draft expires; viewers (not editors) get
+-- neither updated_at nor updated_by (they tell who edits drafts and when),
+-- nor the draft's expiry; a published read of a
 -- section that was never published, and any read of an abandoned one, is
 -- DM101.
 DROP FUNCTION draft_mode.get_section(text, text, text);
