@@ -50,7 +50,16 @@ async function startChromedriver({ binary = process.env.CHROMEDRIVER || '/usr/bi
   chromium = process.env.CHROMIUM || '/usr/bin/chromium' } = {}) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const child = spawn(binary, [`--port=${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // A process group of its own, with the browsers it starts: ended as a whole on close, and when
+  // this process exits without closing (a crash, process.exit), so no browser is left behind.
+  const child = spawn(binary, [`--port=${port}`], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  // The browsers' profiles, one folder each, in one temporary folder removed with them.
+  const profiles = fs.mkdtempSync(path.join(os.tmpdir(), 'live-preview-chromium-'));
+  const killGroup = () => {
+    try { process.kill(-child.pid, 'SIGKILL'); } catch (error) { /* gone */ }
+    fs.rmSync(profiles, { recursive: true, force: true });
+  };
+  process.on('exit', killGroup);
   let stderr = '';
   child.stderr.on('data', (chunk) => { stderr += chunk; });
   let exited = null;
@@ -58,7 +67,7 @@ async function startChromedriver({ binary = process.env.CHROMEDRIVER || '/usr/bi
   for (const deadline = Date.now() + 20000; ;) {
     if (exited !== null) throw new Error(`chromedriver exited (${exited}): ${stderr}`);
     try { if ((await command(base, 'GET', '/status')).ready) break; } catch (error) { /* not up yet */ }
-    if (Date.now() > deadline) { child.kill(); throw new Error(`chromedriver did not start: ${stderr}`); }
+    if (Date.now() > deadline) { killGroup(); throw new Error(`chromedriver did not start: ${stderr}`); }
     await sleep(50);
   }
   const pages = [];
@@ -66,19 +75,13 @@ async function startChromedriver({ binary = process.env.CHROMEDRIVER || '/usr/bi
     // A new session: a browser of its own with a fresh profile (like a playwright context),
     // whose viewport is width x height.
     async newPage(viewport = { width: 1280, height: 640 }) {
-      const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'live-preview-chromium-'));
-      let created;
-      try {
-        created = await command(base, 'POST', '/session', { capabilities: { alwaysMatch: {
-          browserName: 'chrome',
-          'goog:chromeOptions': { binary: chromium, args: [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`,
-            `--window-size=${viewport.width},${viewport.height}`] },
-          'goog:loggingPrefs': { browser: 'ALL' }, // the page's console, for uncaught errors
-        } } });
-      } catch (error) {
-        fs.rmSync(profile, { recursive: true, force: true });
-        throw error;
-      }
+      const profile = fs.mkdtempSync(path.join(profiles, 'profile-'));
+      const created = await command(base, 'POST', '/session', { capabilities: { alwaysMatch: {
+        browserName: 'chrome',
+        'goog:chromeOptions': { binary: chromium, args: [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`,
+          `--window-size=${viewport.width},${viewport.height}`] },
+        'goog:loggingPrefs': { browser: 'ALL' }, // the page's console, for uncaught errors
+      } } });
       const page = new Page(`${base}/session/${created.sessionId}`, profile);
       pages.push(page);
       await page.setViewport(viewport);
@@ -86,7 +89,8 @@ async function startChromedriver({ binary = process.env.CHROMEDRIVER || '/usr/bi
     },
     async close() {
       for (const page of pages) await page.close().catch(() => {});
-      child.kill('SIGTERM');
+      killGroup();
+      process.removeListener('exit', killGroup);
     },
   };
 }
