@@ -82,6 +82,15 @@ async function sql(query, params = []) {
 }
 const feedEnd = async () => (await sql("SELECT draft_mode.feed_end('acme') AS cursor")).rows[0].cursor;
 
+// Waits until the page shows the section at its current version (its badge, vN). A page's writes
+// carry the version it has seen: one that acts right after its own write (a take-over makes a
+// version too) must first have seen that write come back on its stream, as a user would.
+async function current(page, section) {
+  const { rows } = await sql("SELECT version FROM draft_mode.sections WHERE tenant = 'acme' AND section = $1", [section]);
+  await until(() => page.textContent(`${card(section)} .badge`), (t) => t.startsWith(`v${rows[0].version} `),
+    `${section} should be at v${rows[0].version}`);
+}
+
 // The first n events of an event stream opened with these headers: [{ event, id, data }].
 function readEvents(url, headers, n) {
   return new Promise((resolve, reject) => {
@@ -211,19 +220,23 @@ async function main() {
       await visible(bob, `${card('home/hero')} [data-testid=lease-mine]`);
       await textIs(alice, `${card('home/hero')} [data-testid=lease-banner]`, 'Bob is editing this sectionTake over');
       await until(() => alice.isDisabled(field('home/hero', '/title')), (d) => d === true, "A's fields are disabled");
+      await current(bob, 'home/hero');
       await edit(bob, 'home/hero', '/cta', 'Shop the sale');
       await textIs(alice, draft('home/hero', '/cta'), 'Shop the sale');
     });
 
     await check('undo and redo, seen in the other tab', async () => {
+      await current(bob, 'home/hero');
       await bob.click(`${card('home/hero')} [data-testid=undo]`);
       await textIs(alice, draft('home/hero', '/cta'), 'See the sale');
+      await current(bob, 'home/hero');
       await bob.click(`${card('home/hero')} [data-testid=redo]`);
       await textIs(alice, draft('home/hero', '/cta'), 'Shop the sale');
     });
 
     let carol;
     await check('B publishes the hero: a customer sees it, but not the unpublished price', async () => {
+      await current(bob, 'home/hero');
       await bob.click(`${card('home/hero')} [data-testid=publish]`);
       await textIs(alice, live('home/hero', '/title'), 'Summer sale, 20% off');
       carol = await open('carol', { width: 900, height: 560 });
@@ -238,6 +251,7 @@ async function main() {
       await textIs(bob, draft('home/announcement', '/text'), 'Winter sale starts Friday');
       await sleep(300);
       await textIs(carol, '[data-field="home/announcement/text"]', 'Free shipping on orders over $50');
+      await current(alice, 'home/announcement');
       await alice.click(`${card('home/announcement')} [data-testid=publish]`);
       await textIs(carol, '[data-field="home/announcement/text"]', 'Winter sale starts Friday');
     });
