@@ -3,13 +3,15 @@
 //   PGHOST=... PGPORT=... PGDATABASE=... node test/browser.js
 //
 // The database must have draft_mode and setup.sql loaded, fresh (test/tap/live_preview.t does
-// that). Starts server.js on a free port, then drives three browser contexts: Alice and Bob
-// (editors of tenant acme) and Carol (a customer). LIVE_PREVIEW_SCREENSHOTS=DIR saves the
-// screenshots used in the README there; CHROMIUM overrides /usr/bin/chromium.
+// that). Starts server.js on a free port, then drives three browsers, each a WebDriver session
+// with a profile of its own (test/webdriver.js, through chromedriver): Alice and Bob (editors of
+// tenant acme) and Carol (a customer). LIVE_PREVIEW_SCREENSHOTS=DIR saves the screenshots used in
+// the README there; CHROMIUM overrides /usr/bin/chromium, CHROMEDRIVER /usr/bin/chromedriver.
+// Needs pg (node-postgres): Debian's node-pg (NODE_PATH=/usr/share/nodejs) or `npm ci`'s.
 'use strict';
 const { spawn } = require('child_process');
 const path = require('path');
-const { chromium } = require('playwright-core');
+const { startChromedriver } = require('./webdriver');
 const http = require('http');
 const { Client } = require('pg');
 
@@ -25,6 +27,14 @@ function report(passed, description, diagnostic) {
     console.log(String(diagnostic).split('\n').map((l) => `# ${l}`).join('\n'));
   }
 }
+// The open pages by user; after each check, any uncaught error in one of them fails a test of
+// its own (playwright's pageerror, read here from the browser's console log).
+const pages = new Map();
+async function reportPageErrors() {
+  for (const [user, page] of pages) {
+    for (const message of await page.pageErrors()) report(false, `no script error in ${user}'s page`, message);
+  }
+}
 async function check(description, body) {
   try {
     await body();
@@ -32,6 +42,7 @@ async function check(description, body) {
   } catch (error) {
     report(false, description, error.stack || error);
   }
+  await reportPageErrors();
 }
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -47,11 +58,11 @@ async function until(probe, want, what, timeout = 5000) {
   }
 }
 const textIs = (page, selector, expected) =>
-  until(() => page.locator(selector).first().textContent({ timeout: 1000 }), (t) => t === expected, `${selector} should be ${JSON.stringify(expected)}`);
+  until(() => page.textContent(selector), (t) => t === expected, `${selector} should be ${JSON.stringify(expected)}`);
 const visible = (page, selector) =>
-  until(() => page.locator(selector).first().isVisible(), (v) => v === true, `${selector} should be visible`);
+  until(() => page.isVisible(selector), (v) => v === true, `${selector} should be visible`);
 const hidden = (page, selector) =>
-  until(() => page.locator(selector).count(), (n) => n === 0, `${selector} should be gone`);
+  until(() => page.count(selector), (n) => n === 0, `${selector} should be gone`);
 
 const card = (section) => `.card[data-section="${section}"]`;
 const field = (section, pointer) => `[data-testid="field:${section}${pointer}"]`;
@@ -70,6 +81,15 @@ async function sql(query, params = []) {
   try { return await client.query(query, params); } finally { await client.end(); }
 }
 const feedEnd = async () => (await sql("SELECT draft_mode.feed_end('acme') AS cursor")).rows[0].cursor;
+
+// Waits until the page shows the section at its current version (its badge, vN). A page's writes
+// carry the version it has seen: one that acts right after its own write (a take-over makes a
+// version too) must first have seen that write come back on its stream, as a user would.
+async function current(page, section) {
+  const { rows } = await sql("SELECT version FROM draft_mode.sections WHERE tenant = 'acme' AND section = $1", [section]);
+  await until(() => page.textContent(`${card(section)} .badge`), (t) => t.startsWith(`v${rows[0].version} `),
+    `${section} should be at v${rows[0].version}`);
+}
 
 // The first n events of an event stream opened with these headers: [{ event, id, data }].
 function readEvents(url, headers, n) {
@@ -108,15 +128,11 @@ function startServer() {
 
 async function main() {
   const { server, base } = await startServer();
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const driver = await startChromedriver().catch((error) => { server.kill('SIGTERM'); throw error; });
+  // One WebDriver session per user: a browser with a fresh profile, as a playwright context.
   const open = async (user, viewport = { width: 1280, height: 640 }) => {
-    const context = await browser.newContext({ viewport });
-    const page = await context.newPage();
-    page.on('pageerror', (error) => report(false, `no script error in ${user}'s page`, error.stack));
+    const page = await driver.newPage(viewport);
+    pages.set(user, page);
     await page.goto(`${base}/?user=${user}`);
     await textIs(page, '#status', user === 'carol' ? 'live' : 'live');
     return page;
@@ -155,7 +171,7 @@ async function main() {
       await until(() => bob.inputValue(field('home/hero', '/subtitle')), (v) => v === 'Knitwear for everyone', "B's typing is kept");
       await bob.press(field('home/hero', '/subtitle'), 'Enter');
       await visible(bob, `${card('home/hero')} [data-testid=conflict]`);
-      await until(() => bob.locator(`${card('home/hero')} [data-testid=conflict]`).textContent(),
+      await until(() => bob.textContent(`${card('home/hero')} [data-testid=conflict]`),
         (t) => t.includes('you started at v2, it is now v3'), 'conflict text');
     });
     await shot(bob, 'conflict.png', editorAndDraft);
@@ -175,7 +191,7 @@ async function main() {
       await textIs(bob, draft('home/hero', '/cta'), 'See the sale');
       await bob.press(field('home/hero', '/cta'), 'Enter');
       await bob.click(`${card('home/hero')} [data-testid=rebase]`);
-      await until(() => bob.locator(`${card('home/hero')} [data-testid=conflict]`).textContent(),
+      await until(() => bob.textContent(`${card('home/hero')} [data-testid=conflict]`),
         (t) => t.includes('Someone else changed the same field (cta)'), 'overlap text');
       await visible(bob, `${card('home/hero')} [data-testid=overwrite]`);
       await bob.click(`${card('home/hero')} [data-testid=drop-mine]`);
@@ -204,26 +220,30 @@ async function main() {
       await visible(bob, `${card('home/hero')} [data-testid=lease-mine]`);
       await textIs(alice, `${card('home/hero')} [data-testid=lease-banner]`, 'Bob is editing this sectionTake over');
       await until(() => alice.isDisabled(field('home/hero', '/title')), (d) => d === true, "A's fields are disabled");
+      await current(bob, 'home/hero');
       await edit(bob, 'home/hero', '/cta', 'Shop the sale');
       await textIs(alice, draft('home/hero', '/cta'), 'Shop the sale');
     });
 
     await check('undo and redo, seen in the other tab', async () => {
+      await current(bob, 'home/hero');
       await bob.click(`${card('home/hero')} [data-testid=undo]`);
       await textIs(alice, draft('home/hero', '/cta'), 'See the sale');
+      await current(bob, 'home/hero');
       await bob.click(`${card('home/hero')} [data-testid=redo]`);
       await textIs(alice, draft('home/hero', '/cta'), 'Shop the sale');
     });
 
     let carol;
     await check('B publishes the hero: a customer sees it, but not the unpublished price', async () => {
+      await current(bob, 'home/hero');
       await bob.click(`${card('home/hero')} [data-testid=publish]`);
       await textIs(alice, live('home/hero', '/title'), 'Summer sale, 20% off');
       carol = await open('carol', { width: 900, height: 560 });
       await textIs(carol, '[data-field="home/hero/title"]', 'Summer sale, 20% off');
       await textIs(carol, '[data-field="home/hero/cta"]', 'Shop the sale');
       await textIs(carol, '[data-field="home/products/items/1/price"]', '$19.90');
-      if (await carol.locator('#editor, [data-testid^="field:"]').count()) throw new Error('the customer sees an editor');
+      if (await carol.count('#editor, [data-testid^="field:"]')) throw new Error('the customer sees an editor');
     });
 
     await check("the customer's page updates live on publish, and only then", async () => {
@@ -231,6 +251,7 @@ async function main() {
       await textIs(bob, draft('home/announcement', '/text'), 'Winter sale starts Friday');
       await sleep(300);
       await textIs(carol, '[data-field="home/announcement/text"]', 'Free shipping on orders over $50');
+      await current(alice, 'home/announcement');
       await alice.click(`${card('home/announcement')} [data-testid=publish]`);
       await textIs(carol, '[data-field="home/announcement/text"]', 'Winter sale starts Friday');
     });
@@ -322,7 +343,7 @@ async function main() {
       if (customer.status !== 403) throw new Error(`customer write: ${customer.status}`);
     });
   } finally {
-    await browser.close();
+    await driver.close();
     server.kill('SIGTERM');
   }
   console.log(`1..${count}`);
