@@ -121,7 +121,7 @@ LANGUAGE sql AS $$ SELECT '{}'::text[] $$;
 CREATE PROCEDURE store_publish.a_procedure(content jsonb) LANGUAGE sql AS $$ SELECT 1 $$;
 
 SELECT draft_mode.set_validator('card', 'store_publish.card_errors(jsonb)');
-SELECT v.section_type, v.validator = 'store_publish.card_errors(jsonb)'::regprocedure AS is_card_errors
+SELECT v.section_type, v.validator = 'store_publish.card_errors(jsonb)' AS is_card_errors
   FROM draft_mode.validators AS v WHERE v.section_type = 'card';
 -- a function that is not (content jsonb) returns text[]: 22023, nothing registered
 SELECT * FROM pg_temp.try($$SELECT draft_mode.set_validator('card', 'store_publish.takes_json(json)')$$) \gx
@@ -130,7 +130,7 @@ SELECT * FROM pg_temp.try($$SELECT draft_mode.set_validator('card', 'store_publi
 SELECT * FROM pg_temp.try($$SELECT draft_mode.set_validator('card', 'store_publish.a_procedure(jsonb)')$$) \gx
 -- a function that does not exist fails in the regprocedure input
 SELECT code, message FROM pg_temp.try($$SELECT draft_mode.set_validator('card', 'store_publish.no_such_function(jsonb)')$$) \gx
-SELECT v.section_type, v.validator = 'store_publish.card_errors(jsonb)'::regprocedure AS is_card_errors
+SELECT v.section_type, v.validator = 'store_publish.card_errors(jsonb)' AS is_card_errors
   FROM draft_mode.validators AS v ORDER BY v.section_type;
 
 -- validate: the errors of the working content; '{}' when valid
@@ -268,8 +268,14 @@ CREATE FUNCTION store_publish.dropped(content jsonb) RETURNS text[]
 LANGUAGE sql AS $$ SELECT '{}'::text[] $$;
 SELECT draft_mode.set_validator('card', 'store_publish.dropped(jsonb)');
 DROP FUNCTION store_publish.dropped(jsonb);
-SELECT code, hint FROM pg_temp.try($$SELECT draft_mode.publish('bystander', 'a')$$);
+SELECT code, message, detail, hint FROM pg_temp.try($$SELECT draft_mode.publish('bystander', 'a')$$) \gx
 SELECT version, has_draft, published_version FROM pg_temp.state('bystander', 'a');
+-- validators are stored by name (pg_upgrade keeps no function OIDs): a function created again
+-- under the registered name is the validator again
+CREATE FUNCTION store_publish.dropped(content jsonb) RETURNS text[]
+LANGUAGE sql AS $$ SELECT ARRAY['dropped and created again'] $$;
+SELECT code, detail FROM pg_temp.try($$SELECT draft_mode.publish('bystander', 'a')$$);
+DROP FUNCTION store_publish.dropped(jsonb);
 
 -- create_section publishes at once, so it validates too
 SELECT draft_mode.set_validator('card', 'store_publish.overloaded(jsonb)');

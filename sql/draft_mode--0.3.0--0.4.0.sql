@@ -1,0 +1,130 @@
+-- draft_mode 0.3.0 -> 0.4.0.
+\echo Use "ALTER EXTENSION draft_mode UPDATE TO '0.4.0'" to load this file. \quit
+
+------------------------------------------------------------------------------
+-- Validators are stored by name, not by OID.
+--
+-- pg_upgrade refuses a cluster with a regprocedure column in any table
+-- ("Checking for reg* data types in user tables ... fatal"): function OIDs
+-- are not preserved across it. validators.validator was one, so installing
+-- draft_mode 0.3.0 blocked pg_upgrade of the whole cluster. It now holds the
+-- function's schema-qualified signature, resolved when the validator runs:
+-- a validator whose function was dropped refuses publishes (42883) until it
+-- is registered again or removed; a renamed function must be registered
+-- again under its new name.
+------------------------------------------------------------------------------
+
+-- The name a validator is stored under: its signature, schema-qualified
+-- unless it lives in pg_catalog (NULL for an OID that names no function).
+CREATE FUNCTION draft_mode.validator_name(validator pg_catalog.regprocedure)
+RETURNS pg_catalog.text
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT validator::pg_catalog.text FROM pg_catalog.pg_proc AS p WHERE p.oid = validator
+$$;
+
+-- A validator whose function was dropped before this update keeps failing
+-- closed: its name names no function.
+ALTER TABLE draft_mode.validators
+    ALTER COLUMN validator TYPE pg_catalog.text
+    USING coalesce(draft_mode.validator_name(validator),
+                   'dropped function ' || validator::pg_catalog.oid::pg_catalog.text);
+
+CREATE OR REPLACE FUNCTION draft_mode.set_validator(section_type pg_catalog.text,
+                                                    validator pg_catalog.regprocedure)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    owner oid;
+BEGIN
+    SELECT p.proowner INTO owner FROM pg_catalog.pg_proc AS p
+     WHERE p.oid = validator AND p.pronargs = 1 AND p.proargtypes[0] = 'pg_catalog.jsonb'::pg_catalog.regtype
+       AND p.prorettype IN ('pg_catalog.text[]'::pg_catalog.regtype, 'pg_catalog.jsonb'::pg_catalog.regtype)
+       AND p.prokind = 'f'
+       AND NOT p.proretset;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'function % is not a validator', validator
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = pg_catalog.jsonb_build_object('validator', validator::text,
+                                                         'reason', 'wrong_signature')::text,
+                  HINT = 'A validator takes (content jsonb) and returns text[] (errors) or jsonb ({"errors": [...], "warnings": [...]}).';
+    END IF;
+    IF NOT pg_catalog.pg_has_role(draft_mode.caller(), owner, 'USAGE') THEN
+        RAISE EXCEPTION 'permission denied to register function % as a validator', validator
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = pg_catalog.jsonb_build_object('validator', validator::text,
+                                                         'reason', 'not_owner',
+                                                         'owner', owner::pg_catalog.regrole::text)::text,
+                  HINT = 'A validator runs as its owner: register only functions owned by a role whose privileges you have.';
+    END IF;
+    INSERT INTO draft_mode.validators AS v (section_type, validator)
+    VALUES (set_validator.section_type, draft_mode.validator_name(set_validator.validator))
+    ON CONFLICT ON CONSTRAINT validators_pkey DO UPDATE SET validator = excluded.validator;
+END
+$$;
+ALTER FUNCTION draft_mode.set_validator(text, regprocedure) SECURITY DEFINER;
+
+-- The section type's validator's verdict on content, as {"errors": [...],
+-- "warnings": [...]} (both empty without a validator). It runs as the
+-- extension's owner so that it may call call_validator(_jsonb), which
+-- nobody else may call: they would run any function with a validator's
+-- signature as that function's owner.
+CREATE OR REPLACE FUNCTION draft_mode.validation_result(section_type pg_catalog.text,
+                                                        content pg_catalog.jsonb)
+RETURNS pg_catalog.jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    name text;
+    validator regprocedure;
+    returns_jsonb bool;
+    raw jsonb;
+BEGIN
+    SELECT v.validator INTO name FROM draft_mode.validators AS v
+     WHERE v.section_type = validation_result.section_type;
+    IF NOT FOUND THEN
+        RETURN '{"errors": [], "warnings": []}';
+    END IF;
+    -- Stored names come from validator_name: a signature, or a dropped
+    -- function's placeholder without parentheses (to_regprocedure would
+    -- refuse its syntax instead of answering NULL).
+    IF name LIKE '%(%)' THEN
+        validator := pg_catalog.to_regprocedure(name);
+    END IF;
+    IF validator IS NULL THEN
+        RAISE EXCEPTION 'validator function "%" of section type "%" does not exist', name, section_type
+            USING ERRCODE = 'undefined_function',
+                  DETAIL = pg_catalog.jsonb_build_object('validator', name, 'section_type', section_type,
+                                                         'reason', 'validator_dropped')::text,
+                  HINT = 'Register the section type''s validator again with draft_mode.set_validator(), or remove it with draft_mode.remove_validator().';
+    END IF;
+    SELECT p.prorettype = 'pg_catalog.jsonb'::pg_catalog.regtype INTO returns_jsonb
+      FROM pg_catalog.pg_proc AS p WHERE p.oid = validator;
+    IF returns_jsonb THEN
+        raw := draft_mode.call_validator_jsonb(validator, content);
+    ELSE
+        raw := pg_catalog.jsonb_build_object('errors',
+                   pg_catalog.to_jsonb(draft_mode.call_validator(validator, content)));
+    END IF;
+    raw := coalesce(raw, '{}');
+    IF pg_catalog.jsonb_typeof(raw) <> 'object'
+       OR pg_catalog.jsonb_typeof(coalesce(raw -> 'errors', '[]')) NOT IN ('array', 'null')
+       OR pg_catalog.jsonb_typeof(coalesce(raw -> 'warnings', '[]')) NOT IN ('array', 'null') THEN
+        RAISE EXCEPTION 'validator % of section type "%" returned an unusable result', validator, section_type
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = pg_catalog.jsonb_build_object('validator', validator::text,
+                                                         'reason', 'bad_validator_result')::text,
+                  HINT = 'A jsonb validator returns {"errors": [...], "warnings": [...]}, each a list of messages.';
+    END IF;
+    RETURN pg_catalog.jsonb_build_object(
+        'errors', coalesce(pg_catalog.jsonb_strip_nulls(raw) -> 'errors', '[]'),
+        'warnings', coalesce(pg_catalog.jsonb_strip_nulls(raw) -> 'warnings', '[]'));
+END
+$$;
+ALTER FUNCTION draft_mode.validation_result(text, jsonb) SECURITY DEFINER;
+
+REVOKE ALL ON FUNCTION draft_mode.validator_name(regprocedure) FROM PUBLIC;
