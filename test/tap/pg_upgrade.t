@@ -8,8 +8,8 @@
 # stores (test/tap/stored_state.bash). After ALTER EXTENSION ... UPDATE the
 # check passes; pg_upgrade (same server version: the check and the catalog
 # transfer are the same as across versions) moves the cluster, and every
-# row and every version is equal and the store keeps working on the new
-# cluster.
+# row and every version is equal (a tenant binding's role too) and the
+# store keeps working on the new cluster.
 set -euo pipefail
 root=${DRAFT_MODE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 source "$root/scripts/cluster.sh"
@@ -31,6 +31,9 @@ sql -d draft_mode_previous -c "CREATE EXTENSION draft_mode VERSION '0.3.0'" \
 createdb draft_mode_stored
 sql -d draft_mode_stored -c "CREATE EXTENSION draft_mode" >/dev/null
 seed_state draft_mode_stored
+# A binding names its role by OID (regrole, which pg_upgrade keeps): one of a role made here.
+sql -d draft_mode_stored -c 'CREATE ROLE draft_mode_upgraded_app' \
+  -c "SELECT draft_mode.bind_tenant('draft_mode_upgraded_app', 'globex')" >/dev/null
 expected=$(fingerprint draft_mode_stored)
 
 # pg_upgrade runs as the clusters' owner, in a directory it may write, with
