@@ -11,7 +11,11 @@
 -- function's schema-qualified signature, resolved when the validator runs:
 -- a validator whose function was dropped refuses publishes (42883) until it
 -- is registered again or removed; a renamed function must be registered
--- again under its new name.
+-- again under its new name. The validator's owner is stored beside its
+-- name: a function another role creates under the name of a dropped
+-- validator is not that validator (it would run as its owner and see every
+-- tenant's content of the section type), and neither is one whose owner
+-- was changed.
 ------------------------------------------------------------------------------
 
 -- The name a validator is stored under: its signature, schema-qualified
@@ -23,6 +27,11 @@ SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT validator::pg_catalog.text FROM pg_catalog.pg_proc AS p WHERE p.oid = validator
 $$;
+
+-- The role the registered function belonged to (NULL: it was dropped).
+ALTER TABLE draft_mode.validators ADD COLUMN owner pg_catalog.regrole;
+UPDATE draft_mode.validators AS v SET owner = p.proowner
+  FROM pg_catalog.pg_proc AS p WHERE p.oid = v.validator;
 
 -- A validator whose function was dropped before this update keeps failing
 -- closed: its name names no function.
@@ -60,9 +69,10 @@ BEGIN
                                                          'owner', owner::pg_catalog.regrole::text)::text,
                   HINT = 'A validator runs as its owner: register only functions owned by a role whose privileges you have.';
     END IF;
-    INSERT INTO draft_mode.validators AS v (section_type, validator)
-    VALUES (set_validator.section_type, draft_mode.validator_name(set_validator.validator))
-    ON CONFLICT ON CONSTRAINT validators_pkey DO UPDATE SET validator = excluded.validator;
+    INSERT INTO draft_mode.validators AS v (section_type, validator, owner)
+    VALUES (set_validator.section_type, draft_mode.validator_name(set_validator.validator), owner)
+    ON CONFLICT ON CONSTRAINT validators_pkey
+    DO UPDATE SET validator = excluded.validator, owner = excluded.owner;
 END
 $$;
 
@@ -79,11 +89,12 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     name text;
+    registered_owner oid;
     validator regprocedure;
     returns_jsonb bool;
     raw jsonb;
 BEGIN
-    SELECT v.validator INTO name FROM draft_mode.validators AS v
+    SELECT v.validator, v.owner INTO name, registered_owner FROM draft_mode.validators AS v
      WHERE v.section_type = validation_result.section_type;
     IF NOT FOUND THEN
         RETURN '{"errors": [], "warnings": []}';
@@ -94,6 +105,18 @@ BEGIN
     IF name LIKE '%(%)' THEN
         validator := pg_catalog.to_regprocedure(name);
     END IF;
+    IF validator IS NOT NULL THEN
+        SELECT p.prorettype = 'pg_catalog.jsonb'::pg_catalog.regtype INTO returns_jsonb
+          FROM pg_catalog.pg_proc AS p WHERE p.oid = validator;
+        IF NOT EXISTS (SELECT FROM pg_catalog.pg_proc AS p
+                        WHERE p.oid = validator AND p.proowner = registered_owner) THEN
+            RAISE EXCEPTION 'validator function "%" of section type "%" has changed owner', name, section_type
+                USING ERRCODE = 'insufficient_privilege',
+                      DETAIL = pg_catalog.jsonb_build_object('validator', name, 'section_type', section_type,
+                                                             'reason', 'validator_owner_changed')::text,
+                      HINT = 'A validator runs as the owner it was registered with: register it again with draft_mode.set_validator() if its new owner is to be trusted.';
+        END IF;
+    END IF;
     IF validator IS NULL THEN
         RAISE EXCEPTION 'validator function "%" of section type "%" does not exist', name, section_type
             USING ERRCODE = 'undefined_function',
@@ -101,8 +124,6 @@ BEGIN
                                                          'reason', 'validator_dropped')::text,
                   HINT = 'Register the section type''s validator again with draft_mode.set_validator(), or remove it with draft_mode.remove_validator().';
     END IF;
-    SELECT p.prorettype = 'pg_catalog.jsonb'::pg_catalog.regtype INTO returns_jsonb
-      FROM pg_catalog.pg_proc AS p WHERE p.oid = validator;
     IF returns_jsonb THEN
         raw := draft_mode.call_validator_jsonb(validator, content);
     ELSE

@@ -276,6 +276,28 @@ CREATE FUNCTION store_publish.dropped(content jsonb) RETURNS text[]
 LANGUAGE sql AS $$ SELECT ARRAY['dropped and created again'] $$;
 SELECT code, detail FROM pg_temp.try($$SELECT draft_mode.publish('bystander', 'a')$$);
 DROP FUNCTION store_publish.dropped(jsonb);
+-- ... but only when it belongs to the owner it was registered with: a function another role
+-- creates under a dropped validator's name would run as that role and see every tenant's content
+-- of the type; a function whose owner changed is refused the same way until registered again
+CREATE ROLE store_publish_squatter;
+GRANT CREATE ON SCHEMA store_publish TO store_publish_squatter;
+SET ROLE store_publish_squatter;
+CREATE FUNCTION store_publish.dropped(content jsonb) RETURNS text[]
+LANGUAGE sql AS $$ SELECT '{}'::text[] $$;
+RESET ROLE;
+SELECT code, message, detail, hint FROM pg_temp.try($$SELECT draft_mode.publish('bystander', 'a')$$) \gx
+SELECT version, has_draft, published_version FROM pg_temp.state('bystander', 'a');
+ALTER FUNCTION store_publish.dropped(jsonb) OWNER TO CURRENT_USER;
+SELECT code FROM pg_temp.try($$SELECT draft_mode.publish('bystander', 'a')$$);
+SELECT draft_mode.set_validator('card', 'store_publish.card_errors(jsonb)');
+SELECT version FROM draft_mode.merge_draft('bystander', 'a', '{"price": -4}', 3);
+ALTER FUNCTION store_publish.card_errors(jsonb) OWNER TO store_publish_squatter;
+SELECT code, detail FROM pg_temp.try($$SELECT draft_mode.publish('bystander', 'a')$$);
+ALTER FUNCTION store_publish.card_errors(jsonb) OWNER TO CURRENT_USER;
+SELECT code FROM pg_temp.try($$SELECT draft_mode.publish('bystander', 'a')$$);
+DROP FUNCTION store_publish.dropped(jsonb);
+REVOKE CREATE ON SCHEMA store_publish FROM store_publish_squatter;
+DROP ROLE store_publish_squatter;
 
 -- create_section publishes at once, so it validates too
 SELECT draft_mode.set_validator('card', 'store_publish.overloaded(jsonb)');
