@@ -28,17 +28,45 @@ AS $$
     SELECT validator::pg_catalog.text FROM pg_catalog.pg_proc AS p WHERE p.oid = validator
 $$;
 
--- The role the registered function belonged to (NULL: it was dropped).
-ALTER TABLE draft_mode.validators ADD COLUMN owner pg_catalog.regrole;
-UPDATE draft_mode.validators AS v SET owner = p.proowner
-  FROM pg_catalog.pg_proc AS p WHERE p.oid = v.validator;
-
--- A validator whose function was dropped before this update keeps failing
--- closed: its name names no function.
-ALTER TABLE draft_mode.validators
-    ALTER COLUMN validator TYPE pg_catalog.text
-    USING coalesce(draft_mode.validator_name(validator),
-                   'dropped function ' || validator::pg_catalog.oid::pg_catalog.text);
+-- The role the registered function belonged to (NULL: it was dropped), and
+-- its name. A validator whose function was dropped before this update keeps
+-- failing closed: its name names no function. Each value is computed here
+-- and written as a constant: on Citus, validators is a reference table whose
+-- copies on the workers have their own function OIDs, and an UPDATE may not
+-- join pg_catalog. On a distributed install, the coordinator's update
+-- changes the table everywhere (Citus runs this script on each worker
+-- first, where it leaves the table alone), and the DDL runs through EXECUTE:
+-- for what it cannot deparse, Citus sends the statement's source text to
+-- the workers, which in an extension script is the whole script.
+DO $$
+DECLARE
+    entry record;
+    function_then regprocedure;
+    owner_then oid;
+    name_then text;
+BEGIN
+    IF pg_catalog.to_regclass('pg_catalog.pg_dist_local_group') IS NOT NULL THEN
+        IF EXISTS (SELECT FROM pg_catalog.pg_dist_local_group WHERE groupid <> 0)
+           AND draft_mode.is_distributed() THEN
+            RETURN;
+        END IF;
+    END IF;
+    EXECUTE 'ALTER TABLE draft_mode.validators ADD COLUMN owner pg_catalog.regrole';
+    EXECUTE 'ALTER TABLE draft_mode.validators ADD COLUMN signature pg_catalog.text';
+    -- Read as text (a dropped function's OID prints as digits), resolved here.
+    FOR entry IN SELECT v.section_type, v.validator::pg_catalog.text AS name
+                   FROM draft_mode.validators AS v LOOP
+        function_then := CASE WHEN entry.name LIKE '%(%)' THEN pg_catalog.to_regprocedure(entry.name) END;
+        owner_then := (SELECT p.proowner FROM pg_catalog.pg_proc AS p WHERE p.oid = function_then);
+        name_then := coalesce(draft_mode.validator_name(function_then), 'dropped function ' || entry.name);
+        UPDATE draft_mode.validators AS v SET owner = owner_then, signature = name_then
+         WHERE v.section_type = entry.section_type;
+    END LOOP;
+    EXECUTE 'ALTER TABLE draft_mode.validators DROP COLUMN validator';
+    EXECUTE 'ALTER TABLE draft_mode.validators RENAME COLUMN signature TO validator';
+    EXECUTE 'ALTER TABLE draft_mode.validators ALTER COLUMN validator SET NOT NULL';
+END
+$$;
 
 CREATE OR REPLACE FUNCTION draft_mode.set_validator(section_type pg_catalog.text,
                                                     validator pg_catalog.regprocedure)
