@@ -9,10 +9,10 @@
 // all in the caller's transaction, so a failure anywhere changes nothing.
 // Statements are prepared once per backend (SPI_keepplan).
 // This file is Postgres-side code: it may ereport, so it keeps only trivially
-// destructible locals; engine work happens in store/edit.cpp.
+// destructible locals; engine work happens in boundary/edit.cpp.
 #include "boundary/postgres_headers.h"
 #include "boundary/settings.h"
-#include "store/edit.h"
+#include "boundary/edit.h"
 
 extern "C" {
 #include "access/detoast.h"
