@@ -26,14 +26,14 @@ void check_arguments(FunctionCallInfo fcinfo, int count);
 // Declares and defines the entry point name, taking argument_count
 // arguments; the braces that follow are its body (see the top of this file).
 // Use at global scope.
-#define DRAFT_MODE_FUNCTION(name, argument_count)                                                \
-    extern "C" {                                                                                 \
-    PG_FUNCTION_INFO_V1(name);                                                                   \
-    }                                                                                            \
-    static Datum name##_body(FunctionCallInfo fcinfo);                                           \
-    extern "C" Datum name(PG_FUNCTION_ARGS)                                                      \
-    {                                                                                            \
-        ::draft_mode::boundary::check_arguments(fcinfo, argument_count);                         \
-        return name##_body(fcinfo);                                                              \
-    }                                                                                            \
+#define DRAFT_MODE_FUNCTION(name, argument_count)                                                  \
+    extern "C" {                                                                                   \
+    PG_FUNCTION_INFO_V1(name);                                                                     \
+    }                                                                                              \
+    static Datum name##_body(FunctionCallInfo fcinfo);                                             \
+    extern "C" Datum name(PG_FUNCTION_ARGS)                                                        \
+    {                                                                                              \
+        ::draft_mode::boundary::check_arguments(fcinfo, argument_count);                           \
+        return name##_body(fcinfo);                                                                \
+    }                                                                                              \
     static Datum name##_body([[maybe_unused]] FunctionCallInfo fcinfo)
