@@ -5,17 +5,7 @@
 #include "boundary/postgres_headers.h"
 
 extern "C" {
-#include "access/detoast.h"
-#include "access/htup_details.h"
-#include "access/xact.h"
-#include "catalog/pg_type.h"
 #include "executor/spi.h"
-#include "funcapi.h"
-#include "utils/array.h"
-#include "utils/datetime.h"
-#include "utils/json.h"
-#include "utils/lsyscache.h"
-#include "utils/timestamp.h"
 }
 
 #include "boundary/edit.h"
