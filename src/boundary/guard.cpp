@@ -3,6 +3,8 @@
 
 #include <cstring>
 
+#include "boundary/sqlstates.h"
+
 namespace draft_mode::boundary {
 
 namespace {
@@ -50,20 +52,20 @@ void capture(ErrorBox &box, const engine::EngineError &error) noexcept
                                  "{\"reason\":\"detail_too_long\"}");
     switch (error.kind()) {
     case ErrorKind::InvalidPatch:
-        box.sqlstate = MAKE_SQLSTATE('D', 'M', '0', '0', '1');
+        box.sqlstate = sqlstate::invalid_patch;
         box.hint = "A patch is a JSON array of operation objects, as RFC 6902 defines.";
         break;
     case ErrorKind::InvalidPointer:
-        box.sqlstate = MAKE_SQLSTATE('D', 'M', '0', '0', '2');
+        box.sqlstate = sqlstate::invalid_pointer;
         box.hint = "A JSON pointer is empty or starts with \"/\"; escape \"~\" as \"~0\" and "
                    "\"/\" as \"~1\".";
         break;
     case ErrorKind::PathNotFound:
-        box.sqlstate = MAKE_SQLSTATE('D', 'M', '0', '0', '3');
+        box.sqlstate = sqlstate::path_not_found;
         box.hint = "Read the current document and rebuild the patch against it.";
         break;
     case ErrorKind::TestFailed:
-        box.sqlstate = MAKE_SQLSTATE('D', 'M', '0', '0', '4');
+        box.sqlstate = sqlstate::test_failed;
         box.hint = "The document no longer matches the patch's \"test\" operation; re-read it.";
         break;
     case ErrorKind::LimitExceeded:

@@ -3,6 +3,7 @@
 // engine values owned by the call's memory context; jsonb_pointer_get reads
 // the jsonb in place. Engine work runs under run_guarded, and any error is
 // raised only after the C++ code has returned.
+#include "boundary/entry_point.h"
 #include "boundary/guard.h"
 #include "boundary/jsonb_convert.h"
 #include "boundary/jsonb_read.h"
@@ -56,21 +57,14 @@ Datum apply_to_document(FunctionCallInfo fcinfo, bool is_patch, Apply apply)
 
 } // namespace
 
-extern "C" {
-
-PG_FUNCTION_INFO_V1(draft_mode_jsonb_patch);
-PG_FUNCTION_INFO_V1(draft_mode_jsonb_merge_patch);
-PG_FUNCTION_INFO_V1(draft_mode_jsonb_diff);
-PG_FUNCTION_INFO_V1(draft_mode_jsonb_pointer_get);
-
 // jsonb_patch(doc jsonb, patch jsonb) returns jsonb: RFC 6902.
-Datum draft_mode_jsonb_patch(PG_FUNCTION_ARGS)
+DRAFT_MODE_FUNCTION(draft_mode_jsonb_patch, 2)
 {
     return apply_to_document(fcinfo, true, engine::apply_patch);
 }
 
 // jsonb_merge_patch(doc jsonb, patch jsonb) returns jsonb: RFC 7396.
-Datum draft_mode_jsonb_merge_patch(PG_FUNCTION_ARGS)
+DRAFT_MODE_FUNCTION(draft_mode_jsonb_merge_patch, 2)
 {
     return apply_to_document(fcinfo, false, engine::apply_merge_patch);
 }
@@ -82,7 +76,7 @@ Datum draft_mode_jsonb_merge_patch(PG_FUNCTION_ARGS)
 // first compared on their binary form (boundary::narrow_diff): identical
 // subtrees cost one memcmp each, and only the values at the one location
 // under which all differences lie are converted and diffed by the engine.
-Datum draft_mode_jsonb_diff(PG_FUNCTION_ARGS)
+DRAFT_MODE_FUNCTION(draft_mode_jsonb_diff, 2)
 {
     boundary::require_valid_settings(true);
     engine::Limits limits = boundary::current_limits();
@@ -120,7 +114,7 @@ Datum draft_mode_jsonb_diff(PG_FUNCTION_ARGS)
 // jsonb in place: nothing is converted, so the cost is the path walked (and
 // the depth check's look at the containers large enough to pass
 // max_depth), not the document's size.
-Datum draft_mode_jsonb_pointer_get(PG_FUNCTION_ARGS)
+DRAFT_MODE_FUNCTION(draft_mode_jsonb_pointer_get, 2)
 {
     boundary::require_valid_settings(true);
     engine::Limits limits = boundary::current_limits();
@@ -142,5 +136,3 @@ Datum draft_mode_jsonb_pointer_get(PG_FUNCTION_ARGS)
         PG_RETURN_NULL();
     PG_RETURN_JSONB_P(found);
 }
-
-} // extern "C"

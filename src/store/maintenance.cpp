@@ -1,20 +1,17 @@
 // Guards of the maintenance procedures (the procedures themselves are
 // PL/pgSQL: sql/draft_mode--0.2.0--0.3.0.sql).
+#include "boundary/entry_point.h"
 #include "boundary/postgres_headers.h"
 
 extern "C" {
 #include "access/xact.h"
 }
 
-extern "C" {
-
-PG_FUNCTION_INFO_V1(draft_mode_require_no_transaction_block);
-
 // require_no_transaction_block(operation text): raises 2D000 inside a
 // transaction block. Maintenance commits between batches, which it could
 // not do there; refusing at the start, whether or not there is work to do,
 // keeps a developer's test from passing where production then fails.
-Datum draft_mode_require_no_transaction_block(PG_FUNCTION_ARGS)
+DRAFT_MODE_FUNCTION(draft_mode_require_no_transaction_block, 1)
 {
     if (IsTransactionBlock()) {
         char *operation = text_to_cstring(PG_GETARG_TEXT_PP(0));
@@ -28,5 +25,3 @@ Datum draft_mode_require_no_transaction_block(PG_FUNCTION_ARGS)
     }
     PG_RETURN_VOID();
 }
-
-} // extern "C"

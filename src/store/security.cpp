@@ -1,37 +1,26 @@
 // Session helpers: who is calling (the role outside any SECURITY DEFINER
 // function, for the actor recorded in history and for role checks), and the
 // draft_mode settings as SQL sees them.
+#include "boundary/entry_point.h"
 #include "boundary/postgres_headers.h"
 #include "boundary/settings.h"
-
-extern "C" {
-
-PG_FUNCTION_INFO_V1(draft_mode_caller);
 
 // caller() returns name: the session's current role as set by login or SET
 // ROLE, even inside a SECURITY DEFINER function (where current_user is the
 // function's owner).
-Datum draft_mode_caller(PG_FUNCTION_ARGS)
+DRAFT_MODE_FUNCTION(draft_mode_caller, 0)
 {
     PG_RETURN_DATUM(
         DirectFunctionCall1(namein, CStringGetDatum(GetUserNameFromId(GetOuterUserId(), false))));
 }
 
-} // extern "C"
-
-extern "C" {
-
-PG_FUNCTION_INFO_V1(draft_mode_setting);
-
 // setting(name text) returns text: a draft_mode setting's current value, as
 // SHOW prints it. Being part of the library, it loads the library (which
 // defines the settings) in a session that has not used draft_mode yet, such
 // as a pg_cron worker's, where current_setting() would not know them.
-Datum draft_mode_setting(PG_FUNCTION_ARGS)
+DRAFT_MODE_FUNCTION(draft_mode_setting, 1)
 {
     draft_mode::boundary::require_valid_settings(false);
     char *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
     PG_RETURN_TEXT_P(cstring_to_text(GetConfigOptionByName(name, NULL, false)));
 }
-
-} // extern "C"

@@ -1,5 +1,6 @@
 // Calls a section type's validator by OID, so an overloaded or oddly named
 // function is never resolved by name.
+#include "boundary/entry_point.h"
 #include "boundary/postgres_headers.h"
 
 extern "C" {
@@ -89,23 +90,16 @@ Datum call_validator(FunctionCallInfo fcinfo, Oid result_type)
 
 } // namespace
 
-extern "C" {
-
-PG_FUNCTION_INFO_V1(draft_mode_call_validator);
-PG_FUNCTION_INFO_V1(draft_mode_call_validator_jsonb);
-
 // call_validator(validator regprocedure, content jsonb) returns text[]: a
 // validator that returns its errors. Only validation_result calls it.
-Datum draft_mode_call_validator(PG_FUNCTION_ARGS)
+DRAFT_MODE_FUNCTION(draft_mode_call_validator, 2)
 {
     return call_validator(fcinfo, TEXTARRAYOID);
 }
 
 // call_validator_jsonb(validator regprocedure, content jsonb) returns jsonb:
 // a validator that returns {"errors": [...], "warnings": [...]}.
-Datum draft_mode_call_validator_jsonb(PG_FUNCTION_ARGS)
+DRAFT_MODE_FUNCTION(draft_mode_call_validator_jsonb, 2)
 {
     return call_validator(fcinfo, JSONBOID);
 }
-
-} // extern "C"

@@ -1,5 +1,5 @@
 // Content computations of the store (see edit.h).
-#include "store/edit.h"
+#include "boundary/edit.h"
 
 #include <cstring>
 

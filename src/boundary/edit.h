@@ -1,5 +1,7 @@
 // Content computations of the store: new working content plus the RFC 6902
-// patches both ways, done by the engine under the error boundary.
+// patches both ways, done by the engine under the error boundary. A boundary
+// file (it runs the engine under run_guarded); its namespace is its caller's,
+// the store's.
 #pragma once
 
 #include "boundary/postgres_headers.h"
