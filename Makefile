@@ -1,14 +1,27 @@
 # draft_mode: PGXS build of the extension plus the engine's own unit tests
 # and fuzz target.
 #
-#   make && make install       build and install the extension (install as root)
+#   make && make install       build and install the extension (install as root); the install
+#                              script of default_version is made from sql/draft_mode.sql
 #   make installcheck          pg_regress + isolation tests against a running server
 #   make engine-tests          build build/engine_tests (GoogleTest, no server needed)
 #   make fuzz                  build build/patch_fuzzer (libFuzzer, clang)
 
 EXTENSION = draft_mode
+# The version CREATE EXTENSION installs, read from the control file.
+EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" draft_mode.control)
 MODULE_big = draft_mode
-DATA = $(wildcard sql/draft_mode--*.sql)
+# sql/draft_mode.sql is the current schema; it becomes the install script of EXTVERSION at
+# build time (as pgvector does; git ignores the copy). The 0.1.0 install script and the update
+# scripts stay: they are how databases of older versions reach EXTVERSION (test/tap/upgrade.t
+# walks them and compares the result with a fresh install).
+BASE_SCRIPT = sql/draft_mode--0.1.0.sql
+SCHEMA_SCRIPT = sql/draft_mode--$(EXTVERSION).sql
+ifeq ($(SCHEMA_SCRIPT),$(BASE_SCRIPT))
+$(error default_version is 0.1.0, whose install script is kept in git: bump it in draft_mode.control)
+endif
+DATA = $(BASE_SCRIPT) $(wildcard sql/draft_mode--*--*.sql) $(SCHEMA_SCRIPT)
+EXTRA_CLEAN = $(SCHEMA_SCRIPT)
 
 ENGINE_SRCS = $(wildcard src/engine/*.cpp)
 # JSON text parsing (nlohmann/json) is for the tests, fuzzer and benchmarks:
@@ -38,6 +51,11 @@ PG_CONFIG ?= pg_config
 PG_CPPFLAGS = -Isrc -isystem $(shell $(PG_CONFIG) --includedir-server)
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+all: $(SCHEMA_SCRIPT)
+
+$(SCHEMA_SCRIPT): sql/draft_mode.sql draft_mode.control
+	cp $< $@
 
 # Engine unit tests: pure C++, linked without Postgres.
 ENGINE_TEST_SRCS = $(wildcard test/engine/*.cpp)

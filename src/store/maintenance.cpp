@@ -1,5 +1,5 @@
 // Guards of the maintenance procedures (the procedures themselves are
-// PL/pgSQL: sql/draft_mode--0.2.0--0.3.0.sql).
+// PL/pgSQL: sql/draft_mode.sql).
 #include "boundary/entry_point.h"
 #include "boundary/postgres_headers.h"
 

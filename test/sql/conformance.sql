@@ -1,14 +1,19 @@
 -- The public RFC 6902 (json-patch-tests) and RFC 7396 conformance suites,
--- run through the SQL functions. The suites are read from the directory in
--- the psql variable conformance_dir (absolute path, readable by the server;
--- pg_read_file needs a superuser or pg_read_server_files), e.g.
---   pg_prove -d DB --set conformance_dir=/work/shared/conformance test/pgtap/conformance.sql
--- Without it, or without the files there, the whole file is one skip (a failure under CI=true).
+-- run through the SQL functions (pgTAP inside pg_regress). The suites are
+-- read from the directory in the environment variable
+-- DRAFT_MODE_CONFORMANCE_DIR (test/run sets it), or in the psql variable
+-- conformance_dir: an absolute path, readable by the server (pg_read_file
+-- needs a superuser or pg_read_server_files), e.g.
+--   DRAFT_MODE_CONFORMANCE_DIR=/work/shared/conformance make installcheck
+-- Without it, or without the files there, the whole file is one skip, which
+-- expected/conformance_1.out holds and test/tap/regress.t reports as a skip;
+-- under CI=true it is a failure instead.
 --
 -- RFC 6902 records: "disabled" ones are skipped; with "expected" the result
 -- must equal it; with "error" the call must raise one of DM001..DM004 (the
 -- error text is a free-form description); with neither it must not fail.
 -- RFC 7396 records: jsonb_merge_patch(original, patch) must equal result.
+\set ECHO none
 \set ON_ERROR_STOP 1
 \set QUIET 1
 \pset format unaligned
@@ -21,6 +26,10 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS draft_mode;
 RESET client_min_messages;
 
+\if :{?conformance_dir}
+\else
+\getenv conformance_dir DRAFT_MODE_CONFORMANCE_DIR
+\endif
 \if :{?conformance_dir}
 \else
 \set conformance_dir ''
@@ -38,8 +47,8 @@ SELECT :'conformance_dir' = ''
 \if :suites_missing
 SELECT plan(1);
 SELECT CASE WHEN :'ci' = 'true'
-            THEN fail('conformance suites present (CI=true: a missing suite is a failure); set conformance_dir to the folder of ../shared/conformance/')
-            ELSE skip('conformance suites not present: set conformance_dir to a folder holding the files of ../shared/conformance/ (test/run does)', 1) END;
+            THEN fail('conformance suites present (CI=true: a missing suite is a failure); set DRAFT_MODE_CONFORMANCE_DIR to a folder holding the files of ../shared/conformance/')
+            ELSE skip('conformance suites not present: set DRAFT_MODE_CONFORMANCE_DIR to a folder holding the files of ../shared/conformance/ (test/run does)', 1) END;
 \else
 
 -- Every record of the three suites, in file order.

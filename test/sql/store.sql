@@ -1,11 +1,19 @@
--- pgTAP tests of the section store's contract: the API's signatures, the
--- result of each operation, every SQLSTATE with its DETAIL, that a failed
--- call changes nothing, compare-and-swap, validators, all-or-nothing
--- publish_many / publish_tenant, and the actor. Run with pg_prove against a
--- database where pgtap and draft_mode may or may not be installed yet;
--- everything is rolled back. (The pg_regress tests test/sql/store_*.sql show
--- the same behaviour as readable output; reconnects and NOTIFY are tested
--- there, since both need work outside one transaction.)
+-- pgTAP tests of the section store's contract, as facts in one rolled-back
+-- transaction: the API's catalog (every function's arguments by name, as
+-- PostgREST calls them), the result row of each operation, each refusal's
+-- SQLSTATE and DETAIL, that a refused call changes nothing (the whole
+-- section state compared), compare-and-swap, validators, all-or-nothing
+-- publish_many / publish_tenant, and the actor.
+--
+-- The plain pg_regress files test/sql/store_*.sql go through the same
+-- operations as transcripts: each result and each error's full text
+-- (message, DETAIL and HINT) as a caller sees it, and what needs more than
+-- one transaction (undo/redo across reconnects, NOTIFY read by a second
+-- connection). A new error path gets its exact text there; it gets a line
+-- here when it is one more case of a rule this file checks for every
+-- operation (the SQLSTATE and DETAIL of a refusal, nothing changed after
+-- it). pgtap and draft_mode may or may not be installed yet.
+\set ECHO none
 \set ON_ERROR_STOP 1
 \set QUIET 1
 \pset format unaligned

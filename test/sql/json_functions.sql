@@ -1,7 +1,8 @@
 -- pgTAP tests of the JSON functions: catalog properties, one error of each
 -- SQLSTATE class (message, DETAIL, HINT), representative results, and cancel
--- latency. Run with pg_prove against a database where pgtap and draft_mode
+-- latency. pgTAP inside pg_regress, in a database where pgtap and draft_mode
 -- may or may not be installed yet; everything is rolled back.
+\set ECHO none
 \set ON_ERROR_STOP 1
 \set QUIET 1
 \pset format unaligned

@@ -2,6 +2,13 @@
 -- viewer, or a role without grants, tries every function and view on tenant
 -- B's data and gets refusals or nothing, never data; B is unchanged after.
 -- Roles are created inside the transaction and rolled back with it.
+\set ECHO none
+\set ON_ERROR_STOP 1
+\set QUIET 1
+\pset format unaligned
+\pset tuples_only true
+\pset pager off
+
 BEGIN;
 SET LOCAL client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
@@ -132,7 +139,7 @@ SELECT is((SELECT string_agg(DISTINCT tenant, ',' ORDER BY tenant) FROM draft_mo
 SELECT lives_ok($$SELECT draft_mode.get_section('sec_b', 'page')$$, 'admin: works on any tenant');
 
 -- A validator runs as its owner, never as the calling role nor as the
--- extension's owner (test/pgtap/hostile_roles.sql has the attacks).
+-- extension's owner (test/sql/hostile_roles.sql has the attacks).
 RESET ROLE;
 CREATE ROLE sec_validator_owner;
 CREATE FUNCTION pg_temp.who_validates(content jsonb) RETURNS text[] LANGUAGE sql AS $$

@@ -6,6 +6,7 @@
 -- test/tap/concurrent_callers.t; retention of leases and keys by
 -- test/sql/lease_key_retention.sql. Everything is rolled back. Expiry is
 -- simulated by moving lease_expires_at or created_at into the past.
+\set ECHO none
 \set ON_ERROR_STOP 1
 \set QUIET 1
 \pset format unaligned
@@ -13,6 +14,9 @@
 \pset pager off
 
 BEGIN;
+-- Intervals below are compared as text in the server's default style (pg_regress starts psql
+-- with IntervalStyle postgres_verbose).
+SET LOCAL IntervalStyle = postgres;
 SET LOCAL client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS draft_mode;

@@ -4,6 +4,13 @@
 -- sections and lease tokens, a non-superuser administrator. Each attempt
 -- fails, changes nothing and learns nothing. Roles are created inside the
 -- transaction and rolled back with it.
+\set ECHO none
+\set ON_ERROR_STOP 1
+\set QUIET 1
+\pset format unaligned
+\pset tuples_only true
+\pset pager off
+
 BEGIN;
 SET LOCAL client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
