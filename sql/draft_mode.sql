@@ -180,9 +180,14 @@ CREATE TABLE draft_mode.history (
 COMMENT ON TABLE draft_mode.history IS
 'One row per change of a section: RFC 6902 patches from the previous working content (forward) and back (inverse), and periodic snapshots';
 
+-- A validator is stored by name (its schema-qualified signature, resolved
+-- when it runs: pg_upgrade keeps no function OIDs and refuses regprocedure
+-- columns) with the role that owned it when registered: it runs only while
+-- it still belongs to that role.
 CREATE TABLE draft_mode.validators (
     section_type pg_catalog.text PRIMARY KEY,
-    validator pg_catalog.regprocedure NOT NULL
+    owner pg_catalog.regrole,
+    validator pg_catalog.text NOT NULL
 );
 
 COMMENT ON TABLE draft_mode.validators IS
@@ -1072,6 +1077,16 @@ RETURNS pg_catalog.jsonb
 AS 'MODULE_PATHNAME', 'draft_mode_call_validator_jsonb'
 LANGUAGE C STABLE STRICT;
 
+-- The name a validator is stored under: its signature, schema-qualified
+-- unless it lives in pg_catalog (NULL for an OID that names no function).
+CREATE FUNCTION draft_mode.validator_name(validator pg_catalog.regprocedure)
+RETURNS pg_catalog.text
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT validator::pg_catalog.text FROM pg_catalog.pg_proc AS p WHERE p.oid = validator
+$$;
+
 -- The section type's validator's verdict on content, as {"errors": [...],
 -- "warnings": [...]} (both empty without a validator). It runs as the
 -- extension's owner so that it may call call_validator(_jsonb), which
@@ -1084,16 +1099,41 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+    name text;
+    registered_owner oid;
     validator regprocedure;
     returns_jsonb bool;
     raw jsonb;
 BEGIN
-    SELECT v.validator, p.prorettype = 'pg_catalog.jsonb'::pg_catalog.regtype
-      INTO validator, returns_jsonb
-      FROM draft_mode.validators AS v LEFT JOIN pg_catalog.pg_proc AS p ON p.oid = v.validator
+    SELECT v.validator, v.owner INTO name, registered_owner FROM draft_mode.validators AS v
      WHERE v.section_type = validation_result.section_type;
-    IF validator IS NULL THEN
+    IF NOT FOUND THEN
         RETURN '{"errors": [], "warnings": []}';
+    END IF;
+    -- Stored names come from validator_name: a signature, or a dropped
+    -- function's placeholder without parentheses (to_regprocedure would
+    -- refuse its syntax instead of answering NULL).
+    IF name LIKE '%(%)' THEN
+        validator := pg_catalog.to_regprocedure(name);
+    END IF;
+    IF validator IS NOT NULL THEN
+        SELECT p.prorettype = 'pg_catalog.jsonb'::pg_catalog.regtype INTO returns_jsonb
+          FROM pg_catalog.pg_proc AS p WHERE p.oid = validator;
+        IF NOT EXISTS (SELECT FROM pg_catalog.pg_proc AS p
+                        WHERE p.oid = validator AND p.proowner = registered_owner) THEN
+            RAISE EXCEPTION 'validator function "%" of section type "%" has changed owner', name, section_type
+                USING ERRCODE = 'insufficient_privilege',
+                      DETAIL = pg_catalog.jsonb_build_object('validator', name, 'section_type', section_type,
+                                                             'reason', 'validator_owner_changed')::text,
+                      HINT = 'A validator runs as the owner it was registered with: register it again with draft_mode.set_validator() if its new owner is to be trusted.';
+        END IF;
+    END IF;
+    IF validator IS NULL THEN
+        RAISE EXCEPTION 'validator function "%" of section type "%" does not exist', name, section_type
+            USING ERRCODE = 'undefined_function',
+                  DETAIL = pg_catalog.jsonb_build_object('validator', name, 'section_type', section_type,
+                                                         'reason', 'validator_dropped')::text,
+                  HINT = 'Register the section type''s validator again with draft_mode.set_validator(), or remove it with draft_mode.remove_validator().';
     END IF;
     IF returns_jsonb THEN
         raw := draft_mode.call_validator_jsonb(validator, content);
@@ -1120,7 +1160,7 @@ $$;
 -- The errors the section type's validator reports for content ('{}' when
 -- the type has no validator).
 CREATE FUNCTION draft_mode.validation_errors(section_type pg_catalog.text,
-                                                        content pg_catalog.jsonb)
+                                             content pg_catalog.jsonb)
 RETURNS pg_catalog.text[]
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -1131,7 +1171,7 @@ $$;
 
 -- Registers the validator of a section type (replacing its validator).
 CREATE FUNCTION draft_mode.set_validator(section_type pg_catalog.text,
-                                                    validator pg_catalog.regprocedure)
+                                         validator pg_catalog.regprocedure)
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -1159,9 +1199,10 @@ BEGIN
                                                          'owner', owner::pg_catalog.regrole::text)::text,
                   HINT = 'A validator runs as its owner: register only functions owned by a role whose privileges you have.';
     END IF;
-    INSERT INTO draft_mode.validators AS v (section_type, validator)
-    VALUES (set_validator.section_type, set_validator.validator)
-    ON CONFLICT ON CONSTRAINT validators_pkey DO UPDATE SET validator = excluded.validator;
+    INSERT INTO draft_mode.validators AS v (section_type, validator, owner)
+    VALUES (set_validator.section_type, draft_mode.validator_name(set_validator.validator), owner)
+    ON CONFLICT ON CONSTRAINT validators_pkey
+    DO UPDATE SET validator = excluded.validator, owner = excluded.owner;
 END
 $$;
 
@@ -1295,7 +1336,21 @@ AS $$
 DECLARE
     next_position int8;
     message jsonb;
+    changed_tenant text;
 BEGIN
+    -- A transaction that changed several tenants locks their counters in
+    -- tenant order before it takes the first position: this trigger runs
+    -- in the order the changes were made, so two such transactions
+    -- committing at once would otherwise lock them in opposite orders and
+    -- deadlock at COMMIT. (The queue shows this transaction's rows only:
+    -- others' are invisible until they commit, and gone by then.)
+    IF EXISTS (SELECT FROM draft_mode.change_queue AS q WHERE q.tenant <> NEW.tenant) THEN
+        FOR changed_tenant IN SELECT DISTINCT q.tenant FROM draft_mode.change_queue AS q ORDER BY 1 LOOP
+            INSERT INTO draft_mode.feed_counters AS c (tenant, position) VALUES (changed_tenant, 0)
+            ON CONFLICT ON CONSTRAINT feed_counters_pkey DO NOTHING;
+            PERFORM FROM draft_mode.feed_counters AS c WHERE c.tenant = changed_tenant FOR UPDATE;
+        END LOOP;
+    END IF;
     INSERT INTO draft_mode.feed_counters AS c (tenant, position) VALUES (NEW.tenant, 1)
     ON CONFLICT ON CONSTRAINT feed_counters_pkey DO UPDATE SET position = c.position + 1
     RETURNING c.position INTO next_position;
