@@ -227,3 +227,166 @@ BEGIN
     RETURN NULL;
 END
 $$;
+
+------------------------------------------------------------------------------
+-- DM101 (the section does not exist) is raised by one function of the
+-- library, for the store and for the PL/pgSQL functions that find a section
+-- missing: the same message, DETAIL ({"reason", "section"}) and hint
+-- everywhere.
+------------------------------------------------------------------------------
+
+-- Raises DM101, the section does not exist, for the functions below that
+-- find it missing: its message, DETAIL and hint are written once, in the
+-- library (store/section_row.cpp), for them and for the store.
+CREATE FUNCTION draft_mode.raise_section_not_found(tenant pg_catalog.text, section pg_catalog.text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'draft_mode_raise_section_not_found'
+LANGUAGE C VOLATILE;
+
+CREATE OR REPLACE FUNCTION draft_mode.get_section(tenant pg_catalog.text, section pg_catalog.text,
+                                       mode pg_catalog.text DEFAULT 'draft',
+                                       OUT content pg_catalog.jsonb, OUT version pg_catalog.int8,
+                                       OUT has_draft pg_catalog.bool,
+                                       OUT published_version pg_catalog.int8,
+                                       OUT section_type pg_catalog.text,
+                                       OUT updated_at pg_catalog.timestamptz,
+                                       OUT updated_by pg_catalog.text,
+                                       OUT draft_expires_at pg_catalog.timestamptz)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    editor bool;
+    own_ttl interval;
+    edited_at timestamptz;
+BEGIN
+    PERFORM draft_mode.check_tenant(tenant);
+    IF mode IS NULL OR mode NOT IN ('draft', 'published') THEN
+        RAISE EXCEPTION 'invalid mode "%"', mode
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = '{"argument":"mode","allowed":["draft","published"]}',
+                  HINT = 'Use mode => ''draft'' or mode => ''published''.';
+    END IF;
+    editor := draft_mode.is_editor();
+    IF mode = 'draft' AND NOT editor THEN
+        RAISE EXCEPTION 'only editors may read drafts'
+            USING ERRCODE = 'insufficient_privilege', DETAIL = '{"reason":"drafts_need_editor"}',
+                  HINT = 'Read with mode => ''published'', or grant draft_mode_editor.';
+    END IF;
+    SELECT CASE WHEN mode = 'draft' THEN coalesce(s.draft_content, s.published_content)
+                ELSE s.published_content END,
+           s.version, s.draft_content IS NOT NULL, s.published_version, s.section_type,
+           CASE WHEN editor THEN s.updated_at END, CASE WHEN editor THEN s.updated_by END,
+           s.draft_ttl, s.draft_updated_at
+      INTO content, version, has_draft, published_version, section_type, updated_at, updated_by,
+           own_ttl, edited_at
+      FROM draft_mode.sections AS s
+     WHERE s.tenant = get_section.tenant AND s.section = get_section.section
+       AND (s.published_version IS NOT NULL OR (mode = 'draft' AND s.draft_content IS NOT NULL));
+    IF NOT FOUND THEN
+        PERFORM draft_mode.raise_section_not_found(tenant, section);
+    END IF;
+    -- The draft's lifetime: the smallest of its own, its type's and the
+    -- global one (a statement of its own: on Citus the row's is on a worker).
+    IF editor AND edited_at IS NOT NULL THEN
+        draft_expires_at := edited_at + LEAST(
+            own_ttl,
+            (SELECT t.ttl FROM draft_mode.draft_ttls AS t WHERE t.section_type = get_section.section_type),
+            draft_mode.setting('draft_mode.draft_ttl')::pg_catalog.interval);
+    END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION draft_mode.publish_many(tenant pg_catalog.text,
+                                                   sections pg_catalog.text[],
+                                                   idempotency_key pg_catalog.text DEFAULT NULL)
+RETURNS SETOF draft_mode.change
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    locked record;
+    failures jsonb := '[]';
+    errors text[];
+    missing text;
+    outcome jsonb;
+BEGIN
+    PERFORM draft_mode.check_tenant(tenant);
+    IF sections IS NULL OR pg_catalog.array_position(sections, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'argument "sections" must not be null or contain nulls'
+            USING ERRCODE = 'null_value_not_allowed', DETAIL = '{"argument":"sections"}',
+                  HINT = 'Pass an array of section names.';
+    END IF;
+    IF idempotency_key IS NOT NULL THEN
+        outcome := draft_mode.claim_idempotency_key(tenant, idempotency_key, 'publish_many',
+                                                    sections::text);
+        IF outcome IS NOT NULL THEN
+            RETURN QUERY SELECT * FROM pg_catalog.jsonb_populate_recordset(NULL::draft_mode.change, outcome);
+            RETURN;
+        END IF;
+    END IF;
+    SELECT name INTO missing FROM pg_catalog.unnest(sections) AS name
+     WHERE NOT EXISTS (SELECT FROM draft_mode.sections AS s
+                        WHERE s.tenant = publish_many.tenant AND s.section = name)
+     LIMIT 1;
+    IF missing IS NOT NULL THEN
+        PERFORM draft_mode.raise_section_not_found(tenant, missing);
+    END IF;
+    FOR locked IN
+        SELECT s.section, s.section_type, s.draft_content FROM draft_mode.sections AS s
+         WHERE s.tenant = publish_many.tenant AND s.section = ANY (sections)
+         ORDER BY s.section FOR UPDATE
+    LOOP
+        IF locked.draft_content IS NOT NULL THEN
+            errors := draft_mode.validation_errors(locked.section_type, locked.draft_content);
+            IF pg_catalog.cardinality(errors) > 0 THEN
+                failures := failures || pg_catalog.jsonb_build_object('section', locked.section,
+                    'section_type', locked.section_type, 'errors', pg_catalog.to_jsonb(errors));
+            END IF;
+        END IF;
+    END LOOP;
+    IF pg_catalog.jsonb_array_length(failures) > 0 THEN
+        RAISE EXCEPTION '% of the sections are not valid: publish refused',
+                        pg_catalog.jsonb_array_length(failures)
+            USING ERRCODE = 'DM103',
+                  DETAIL = pg_catalog.jsonb_build_object('sections', failures)::text,
+                  HINT = 'Fix every error listed and publish again; nothing was published.';
+    END IF;
+    -- LATERAL calls publish once per section ((f()).* would call it per column).
+    SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(published) ORDER BY names.name), '[]')
+      INTO outcome
+      FROM (SELECT DISTINCT name FROM pg_catalog.unnest(sections) AS name ORDER BY name) AS names,
+           LATERAL draft_mode.publish(publish_many.tenant, names.name) AS published;
+    IF idempotency_key IS NOT NULL THEN
+        PERFORM draft_mode.store_idempotent_result(tenant, idempotency_key, outcome);
+    END IF;
+    RETURN QUERY SELECT * FROM pg_catalog.jsonb_populate_recordset(NULL::draft_mode.change, outcome);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION draft_mode.lease_status(tenant pg_catalog.text, section pg_catalog.text,
+                                        OUT held pg_catalog.bool, OUT holder pg_catalog.text,
+                                        OUT acquired_at pg_catalog.timestamptz,
+                                        OUT expires_at pg_catalog.timestamptz)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM draft_mode.check_tenant(tenant);
+    SELECT coalesce(s.lease_expires_at > pg_catalog.clock_timestamp(), false)
+      INTO held
+      FROM draft_mode.sections AS s
+     WHERE s.tenant = lease_status.tenant AND s.section = lease_status.section;
+    IF NOT FOUND THEN
+        PERFORM draft_mode.raise_section_not_found(tenant, section);
+    END IF;
+    IF held THEN
+        SELECT s.lease_holder, s.lease_acquired_at, s.lease_expires_at
+          INTO holder, acquired_at, expires_at
+          FROM draft_mode.sections AS s
+         WHERE s.tenant = lease_status.tenant AND s.section = lease_status.section;
+    END IF;
+END
+$$;
+
+REVOKE ALL ON FUNCTION draft_mode.raise_section_not_found(text, text) FROM PUBLIC;

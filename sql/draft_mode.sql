@@ -566,6 +566,14 @@ AS 'MODULE_PATHNAME', 'draft_mode_create_section'
 LANGUAGE C VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp;
 
+-- Raises DM101, the section does not exist, for the functions below that
+-- find it missing: its message, DETAIL and hint are written once, in the
+-- library (store/section_row.cpp), for them and for the store.
+CREATE FUNCTION draft_mode.raise_section_not_found(tenant pg_catalog.text, section pg_catalog.text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'draft_mode_raise_section_not_found'
+LANGUAGE C VOLATILE;
+
 -- Reads a section: mode 'draft' gives the draft, or the published content
 -- when there is no draft; mode 'published' what customers see. It also
 -- tells when the draft expires; viewers (not editors) get neither
@@ -613,9 +621,7 @@ BEGIN
      WHERE s.tenant = get_section.tenant AND s.section = get_section.section
        AND (s.published_version IS NOT NULL OR (mode = 'draft' AND s.draft_content IS NOT NULL));
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'section "%" of tenant "%" does not exist', section, tenant
-            USING ERRCODE = 'DM101', DETAIL = '{"reason":"section_not_found"}',
-                  HINT = 'Create it with draft_mode.create_section() or draft_mode.create_draft().';
+        PERFORM draft_mode.raise_section_not_found(tenant, section);
     END IF;
     -- The draft's lifetime: the smallest of its own, its type's and the
     -- global one (a statement of its own: on Citus the row's is on a worker).
@@ -759,11 +765,7 @@ BEGIN
                         WHERE s.tenant = publish_many.tenant AND s.section = name)
      LIMIT 1;
     IF missing IS NOT NULL THEN
-        RAISE EXCEPTION 'section "%" of tenant "%" does not exist', missing, tenant
-            USING ERRCODE = 'DM101',
-                  DETAIL = pg_catalog.jsonb_build_object('reason', 'section_not_found',
-                                                         'section', missing)::text,
-                  HINT = 'Create it with draft_mode.create_section().';
+        PERFORM draft_mode.raise_section_not_found(tenant, missing);
     END IF;
     FOR locked IN
         SELECT s.section, s.section_type, s.draft_content FROM draft_mode.sections AS s
@@ -1030,9 +1032,7 @@ BEGIN
       FROM draft_mode.sections AS s
      WHERE s.tenant = lease_status.tenant AND s.section = lease_status.section;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'section "%" of tenant "%" does not exist', section, tenant
-            USING ERRCODE = 'DM101', DETAIL = '{"reason":"section_not_found"}',
-                  HINT = 'Create it with draft_mode.create_section().';
+        PERFORM draft_mode.raise_section_not_found(tenant, section);
     END IF;
     IF held THEN
         SELECT s.lease_holder, s.lease_acquired_at, s.lease_expires_at

@@ -24,7 +24,7 @@ inline constexpr int test_failed = MAKE_SQLSTATE('D', 'M', '0', '0', '4');
 // The section store (src/store/).
 
 // DM101, README error table: the section does not exist (raised by
-// store::raise_section_not_found, and by publish_many in SQL).
+// store::raise_section_not_found, which SQL calls as draft_mode.raise_section_not_found).
 inline constexpr int section_not_found = MAKE_SQLSTATE('D', 'M', '1', '0', '1');
 // DM102, README error table: create_section of a section that exists.
 inline constexpr int section_exists = MAKE_SQLSTATE('D', 'M', '1', '0', '2');

@@ -1,5 +1,5 @@
 // Locking a section row and the checks made on that locked read (see
-// section_row.h): lease, version, rebase, validation.
+// section_row.h): lease, version, rebase, validation; DM101, also for SQL.
 #include "store/section_row.h"
 
 extern "C" {
@@ -9,6 +9,7 @@ extern "C" {
 }
 
 #include "boundary/edit.h"
+#include "boundary/entry_point.h"
 #include "boundary/sqlstates.h"
 #include "store/statements.h"
 
@@ -35,11 +36,18 @@ char *lease_members(const Section &section)
 
 void raise_section_not_found(text *tenant, text *name)
 {
+    char *section = text_to_cstring(name);
+    StringInfoData detail;
+    initStringInfo(&detail);
+    appendStringInfoString(&detail, "{\"reason\":\"section_not_found\",\"section\":");
+    escape_json(&detail, section);
+    appendStringInfoChar(&detail, '}');
     ereport(ERROR, (errcode(sqlstate::section_not_found),
-                    errmsg("section \"%s\" of tenant \"%s\" does not exist", text_to_cstring(name),
+                    errmsg("section \"%s\" of tenant \"%s\" does not exist", section,
                            text_to_cstring(tenant)),
-                    errdetail_internal("{\"reason\":\"section_not_found\"}"),
-                    errhint("Create it with draft_mode.create_section().")));
+                    errdetail_internal("%s", detail.data),
+                    errhint("Create it with draft_mode.create_section() or "
+                            "draft_mode.create_draft().")));
     pg_unreachable();
 }
 
@@ -213,3 +221,13 @@ Datum validate_or_raise(const Section &section, Jsonb *content)
 }
 
 } // namespace draft_mode::store
+
+// raise_section_not_found(tenant text, section text): raises DM101, for the
+// PL/pgSQL functions that find a section missing (get_section,
+// publish_many), so its message, DETAIL and hint are written once.
+DRAFT_MODE_FUNCTION(draft_mode_raise_section_not_found, 2)
+{
+    text *tenant = PG_ARGISNULL(0) ? cstring_to_text("") : PG_GETARG_TEXT_PP(0);
+    text *name = PG_ARGISNULL(1) ? cstring_to_text("") : PG_GETARG_TEXT_PP(1);
+    draft_mode::store::raise_section_not_found(tenant, name);
+}
