@@ -19,8 +19,11 @@ extern "C" {
 #include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "executor/spi.h"
 #include "funcapi.h"
+#include "nodes/makefuncs.h"
+#include "parser/parse_func.h"
 #include "utils/array.h"
 #include "utils/datetime.h"
 #include "utils/json.h"
@@ -1057,6 +1060,53 @@ Claim claim_from(FunctionCallInfo fcinfo, int expected_argument, int token_argum
     return claim;
 }
 
+// The arguments of draft_mode.edit_through_worker: operation, then save,
+// patch and merge_draft's (tenant, section, argument, expected_version,
+// lease_token, idempotency_key, rebase).
+constexpr int delegation_argument_count = 8;
+const Oid delegation_argument_types[delegation_argument_count] = {
+    TEXTOID, TEXTOID, TEXTOID, JSONBOID, INT8OID, INT8OID, TEXTOID, BOOLOID};
+
+// On a distributed install (Citus), runs an edit on the worker that holds
+// the tenant's rows, in one delegated call: draft_mode.edit_through_worker
+// checks the tenant and takes the actor here, on the coordinator, from the
+// session's trusted sources, and returns the result (README: "Scaling out
+// with Citus"). Returns false when the edit runs here instead: no Citus in
+// the database (one node: no statement is run), SQL older than 0.4.0, not
+// distributed, not the coordinator, or draft_mode.delegate_edits off (as
+// inside the delegated call itself).
+bool edit_delegated(FunctionCallInfo fcinfo, const char *operation, Datum *result)
+{
+    if (!boundary::delegate_edits() || !OidIsValid(get_extension_oid("citus", true)))
+        return false;
+    List *name =
+        list_make2(makeString(pstrdup("draft_mode")), makeString(pstrdup("edit_through_worker")));
+    if (!OidIsValid(
+            LookupFuncName(name, delegation_argument_count, delegation_argument_types, true)))
+        return false;
+    Datum values[delegation_argument_count] = {CStringGetTextDatum(operation)};
+    char nulls[delegation_argument_count + 1] = "        ";
+    for (int argument = 0; argument < delegation_argument_count - 1; argument++) {
+        bool given = argument < PG_NARGS() && !PG_ARGISNULL(argument);
+        values[argument + 1] = given ? PG_GETARG_DATUM(argument) : 0;
+        nulls[argument + 1] = given ? ' ' : 'n';
+    }
+    if (SPI_connect() != SPI_OK_CONNECT)
+        elog(ERROR, "draft_mode: SPI_connect failed");
+    if (SPI_execute_with_args(
+            "SELECT draft_mode.edit_through_worker($1, $2, $3, $4, $5, $6, $7, $8)",
+            delegation_argument_count, const_cast<Oid *>(delegation_argument_types), values, nulls,
+            false, 1) != SPI_OK_SELECT ||
+        SPI_processed != 1)
+        elog(ERROR, "draft_mode: could not delegate %s", operation);
+    bool is_null;
+    Datum change = column(1, &is_null);
+    if (!is_null)
+        *result = SPI_datumTransfer(change, false, -1);
+    SPI_finish();
+    return !is_null;
+}
+
 // The body of save_draft, patch_draft and merge_draft: (tenant, section,
 // argument, expected_version, lease_token, idempotency_key[, rebase]), where
 // argument is the edit of the given kind.
@@ -1064,8 +1114,13 @@ Datum edit_entry(FunctionCallInfo fcinfo, const char *argument, EditKind edit_ki
                  const char *kind, const char *operation, int argument_count)
 {
     check_arguments(fcinfo, argument_count);
+    require(fcinfo, 0, "tenant");
+    require(fcinfo, 1, "section");
     require(fcinfo, 2, argument);
     require_expected_version(fcinfo, 3);
+    Datum delegated = 0;
+    if (edit_delegated(fcinfo, operation, &delegated))
+        PG_RETURN_DATUM(delegated);
     Claim claim = claim_from(fcinfo, 3, 4, PG_NARGS() > 6 ? 6 : -1);
     return run_operation(fcinfo, operation, 5, [&](text *tenant, text *name) {
         return edit_section(tenant, name, claim, PG_GETARG_JSONB_P(2), edit_kind, kind);
