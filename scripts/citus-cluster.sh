@@ -11,6 +11,9 @@
 #                                 (with V: draft_mode created at version V, not distributed)
 #   citus_cluster_stop DIR        stop them and remove DIR (safe in an EXIT trap)
 #   citus_worker_ports            the workers' ports, one a line
+#
+# Ports: the first free ones from DRAFT_MODE_CITUS_PORT upward (default 55432), so that engineers
+# sharing a machine can keep their clusters apart (for example DRAFT_MODE_CITUS_PORT=56400).
 
 citus_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 citus_source_dir=${DRAFT_MODE_CITUS_SOURCE:-$citus_root/../shared/citus}
@@ -96,7 +99,7 @@ citus_node_sql() {
 # distributes it (or, given VERSION, creates draft_mode at that version and leaves it undistributed);
 # PGHOST, PGPORT, PGUSER and PGDATABASE then name the coordinator.
 citus_cluster_start() {
-  local dir=$1 version=${2:-} node port=55432
+  local dir=$1 version=${2:-} node port=${DRAFT_MODE_CITUS_PORT:-55432}
   mkdir -p "$dir"
   chmod 0755 "$dir"
   for node in coordinator worker1 worker2; do

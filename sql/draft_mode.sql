@@ -380,13 +380,17 @@ $$;
 -- (after SET ROLE): both count, so SET ROLE cannot shed a binding.
 CREATE FUNCTION draft_mode.bound_tenants()
 RETURNS pg_catalog.text[]
-LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
+LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT pg_catalog.array_agg(DISTINCT b.tenant ORDER BY b.tenant)
-      FROM draft_mode.tenant_bindings AS b
-     WHERE b.role::pg_catalog.oid IN (SELECT r.oid FROM pg_catalog.pg_roles AS r
-                                       WHERE r.rolname IN (session_user, draft_mode.caller()))
+DECLARE
+    roles oid[] := ARRAY(SELECT r.oid FROM pg_catalog.pg_roles AS r
+                          WHERE r.rolname IN (session_user, draft_mode.caller()));
+BEGIN
+    RETURN (SELECT pg_catalog.array_agg(DISTINCT b.tenant ORDER BY b.tenant)
+              FROM draft_mode.tenant_bindings AS b
+             WHERE b.role::pg_catalog.oid = ANY (roles));
+END
 $$;
 
 -- True when this session takes its tenant and actor from a binding only:
@@ -480,18 +484,15 @@ AS $$
 DECLARE
     scoped text;
 BEGIN
-    -- Citus: store functions run on the coordinator. On a worker the session
-    -- state is not the caller's (a statement mixing a store function with a
-    -- distributed table is sent to a worker whole).
+    IF draft_mode.is_admin() THEN
+        RETURN;
+    END IF;
     IF pg_catalog.to_regclass('pg_catalog.pg_dist_local_group') IS NOT NULL THEN
         IF EXISTS (SELECT FROM pg_catalog.pg_dist_local_group WHERE groupid <> 0) THEN
             RAISE EXCEPTION 'draft_mode''s store functions run on the Citus coordinator, not on a worker'
                 USING ERRCODE = 'feature_not_supported', DETAIL = '{"reason":"not_coordinator"}',
                       HINT = 'Connect to the coordinator, and do not mix a draft_mode function call with a read of draft_mode''s tables in one statement.';
         END IF;
-    END IF;
-    IF draft_mode.is_admin() THEN
-        RETURN;
     END IF;
     scoped := draft_mode.current_tenant();
     IF scoped IS NULL THEN
@@ -1351,13 +1352,16 @@ BEGIN
             PERFORM FROM draft_mode.feed_counters AS c WHERE c.tenant = changed_tenant FOR UPDATE;
         END LOOP;
     END IF;
+    DELETE FROM draft_mode.change_queue AS q
+     WHERE q.tenant = NEW.tenant AND q.section = NEW.section AND q.version = NEW.version;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
     INSERT INTO draft_mode.feed_counters AS c (tenant, position) VALUES (NEW.tenant, 1)
     ON CONFLICT ON CONSTRAINT feed_counters_pkey DO UPDATE SET position = c.position + 1
     RETURNING c.position INTO next_position;
     INSERT INTO draft_mode.feed (tenant, position, section, version)
     VALUES (NEW.tenant, next_position, NEW.section, NEW.version);
-    DELETE FROM draft_mode.change_queue AS q
-     WHERE q.tenant = NEW.tenant AND q.section = NEW.section AND q.version = NEW.version;
     IF draft_mode.setting('draft_mode.notify') = 'on' THEN
         message := pg_catalog.jsonb_build_object('tenant', NEW.tenant, 'section', NEW.section,
                                                  'version', NEW.version, 'kind', NEW.kind,
@@ -2094,6 +2098,98 @@ BEGIN
 END
 $$;
 
+-- The worker's half of a delegated edit (internal: the extension's owner
+-- only; never granted). Runs save_draft, patch_draft or merge_draft for
+-- tenant with actor as the recorded actor: both were checked and taken on
+-- the coordinator by edit_through_worker, which is the only caller. Returns
+-- the result and the change it queued, taken out of this node's queue so
+-- that the coordinator queues it. Citus delegates a call to the worker of
+-- the tenant's shard (distributed by tenant, force_delegation: distribute());
+-- run anywhere else (one node, or Citus did not delegate) it does the same
+-- work there.
+CREATE FUNCTION draft_mode.edit_on_worker(tenant pg_catalog.text, section pg_catalog.text,
+                                          operation pg_catalog.text, argument pg_catalog.jsonb,
+                                          expected_version pg_catalog.int8,
+                                          lease_token pg_catalog.int8,
+                                          idempotency_key pg_catalog.text,
+                                          rebase pg_catalog.bool, actor pg_catalog.text,
+                                          OUT change draft_mode.change,
+                                          OUT queued_kind pg_catalog.text,
+                                          OUT queued_patch pg_catalog.jsonb)
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    claims text := pg_catalog.current_setting('request.jwt.claims', true);
+    delegate text := draft_mode.setting('draft_mode.delegate_edits');
+BEGIN
+    -- The actor as the store records it (draft_mode.current_actor: the
+    -- JWT's sub, on a worker this session being the owner's, which no
+    -- binding names; where Citus did not delegate, the caller's other
+    -- claims, its tenant among them, stay as they were), and the edit run
+    -- here, not delegated again.
+    PERFORM pg_catalog.set_config('request.jwt.claims',
+                                  (coalesce(draft_mode.jwt_claims(), '{}')
+                                   || pg_catalog.jsonb_build_object('sub', actor))::text, true),
+            pg_catalog.set_config('draft_mode.delegate_edits', 'off', true);
+    CASE operation
+        WHEN 'save_draft' THEN
+            change := draft_mode.save_draft(tenant, section, argument, expected_version,
+                                            lease_token, idempotency_key);
+        WHEN 'patch_draft' THEN
+            change := draft_mode.patch_draft(tenant, section, argument, expected_version,
+                                             lease_token, idempotency_key, rebase);
+        WHEN 'merge_draft' THEN
+            change := draft_mode.merge_draft(tenant, section, argument, expected_version,
+                                             lease_token, idempotency_key);
+    END CASE;
+    PERFORM pg_catalog.set_config('request.jwt.claims', coalesce(claims, ''), true),
+            pg_catalog.set_config('draft_mode.delegate_edits', delegate, true);
+    DELETE FROM draft_mode.change_queue AS q
+     WHERE q.tenant = edit_on_worker.tenant AND q.section = edit_on_worker.section
+       AND q.version = (change).version
+    RETURNING q.kind, q.forward_patch INTO queued_kind, queued_patch;
+END
+$$;
+
+-- The coordinator's half of a delegated edit (internal, called by the
+-- library's save_draft, patch_draft and merge_draft): NULL when the edit
+-- runs where it was called (not distributed, not the coordinator, or
+-- draft_mode.delegate_edits off, as inside edit_on_worker); else checks the tenant and takes the actor from
+-- this session, runs edit_on_worker on the tenant's worker (one round trip;
+-- the actor is evaluated here, into a variable, so that Citus sends its
+-- value), queues the change here and returns the result.
+CREATE FUNCTION draft_mode.edit_through_worker(operation pg_catalog.text, tenant pg_catalog.text,
+                                               section pg_catalog.text, argument pg_catalog.jsonb,
+                                               expected_version pg_catalog.int8,
+                                               lease_token pg_catalog.int8,
+                                               idempotency_key pg_catalog.text,
+                                               rebase pg_catalog.bool)
+RETURNS draft_mode.change
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    actor text;
+    done record;
+BEGIN
+    IF draft_mode.setting('draft_mode.delegate_edits') = 'off'
+       OR NOT draft_mode.is_distributed() OR NOT pg_catalog.citus_is_coordinator() THEN
+        RETURN NULL;
+    END IF;
+    PERFORM draft_mode.check_tenant(tenant);
+    actor := draft_mode.current_actor();
+    SELECT * INTO done
+      FROM draft_mode.edit_on_worker(tenant, section, operation, argument, expected_version,
+                                     lease_token, idempotency_key, rebase, actor);
+    IF done.queued_kind IS NOT NULL THEN
+        INSERT INTO draft_mode.change_queue (tenant, section, version, kind, forward_patch)
+        VALUES (tenant, section, (done.change).version, done.queued_kind, done.queued_patch);
+    END IF;
+    RETURN done.change;
+END
+$$;
+
 -- Distributes draft_mode over a Citus cluster; run once on the coordinator
 -- after CREATE EXTENSION citus, adding the workers and CREATE EXTENSION
 -- draft_mode; running it again changes nothing. The tenant tables are
@@ -2125,17 +2221,12 @@ BEGIN
     -- Direct reads of the tenant tables (and the views over them) are
     -- checked on the workers, which see neither the session's JWT claims nor
     -- its login role's binding: only administrators read them directly.
-    -- Everyone else reads through the store functions, which check the
-    -- tenant on the coordinator. (Citus also refuses the subqueries.)
     FOREACH policy_table IN ARRAY ARRAY['sections', 'history', 'daily_stats', 'idempotency_keys',
                                         'feed', 'feed_counters', 'feed_consumers'] LOOP
         EXECUTE pg_catalog.format(
             'ALTER POLICY tenant_isolation ON draft_mode.%I USING (draft_mode.is_admin())', policy_table);
     END LOOP;
     ALTER POLICY administrators ON draft_mode.tenant_bindings USING (draft_mode.is_admin());
-    -- The change feed's tables too (feed after history: its foreign key);
-    -- change_queue stays a local table of the coordinator, where the store
-    -- runs and the deferred trigger takes the positions at commit.
     FOREACH tenant_table IN ARRAY ARRAY['sections', 'history', 'idempotency_keys', 'daily_stats',
                                         'feed', 'feed_counters', 'feed_consumers'] LOOP
         IF NOT EXISTS (SELECT FROM pg_catalog.pg_dist_partition
@@ -2153,6 +2244,15 @@ BEGIN
                 pg_catalog.format('draft_mode.%I', global_table)::regclass);
         END IF;
     END LOOP;
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_dist_object
+                    WHERE classid = 'pg_catalog.pg_proc'::regclass
+                      AND objid = 'draft_mode.edit_on_worker(text, text, text, jsonb, int8, int8, text, bool, text)'::regprocedure
+                      AND distribution_argument_index IS NOT NULL) THEN
+        PERFORM pg_catalog.create_distributed_function(
+            'draft_mode.edit_on_worker(text, text, text, jsonb, int8, int8, text, bool, text)',
+            distribution_arg_name => 'tenant', colocate_with => 'draft_mode.sections',
+            force_delegation => true);
+    END IF;
 END
 $$;
 

@@ -41,6 +41,7 @@ int max_document_size_kb = 64 * 1024;
 int undo_steps_setting = 100;
 int snapshot_interval_setting = 50;
 bool notify_setting = true;
+bool delegate_edits_setting = true;
 char *actor_setting = nullptr;
 char *tenant_setting = nullptr;
 bool tenant_from_session_setting = true;
@@ -307,6 +308,10 @@ int snapshot_interval()
 {
     return snapshot_interval_setting;
 }
+bool delegate_edits()
+{
+    return delegate_edits_setting;
+}
 
 // Registers every draft_mode.* setting; called from _PG_init.
 void define_settings()
@@ -359,6 +364,15 @@ void define_settings()
     DefineCustomBoolVariable("draft_mode.notify",
                              "Sends a NOTIFY on channel draft_mode for every change.", NULL,
                              &notify_setting, true, PGC_USERSET, 0, NULL, NULL, NULL);
+    // Off: edits run on the coordinator, as before 0.4.0 (safe either way:
+    // the tenant and actor are checked on the coordinator both ways). Also
+    // turned off inside the delegated call itself (edit_on_worker).
+    DefineCustomBoolVariable("draft_mode.delegate_edits",
+                             "On a Citus coordinator, runs each edit in one call on the tenant's "
+                             "worker.",
+                             "Off: save_draft, patch_draft and merge_draft run on the "
+                             "coordinator, one round trip to the worker per statement.",
+                             &delegate_edits_setting, true, PGC_USERSET, 0, NULL, NULL, NULL);
     DefineCustomStringVariable(
         "draft_mode.actor", "Who makes the changes of this session, as recorded in history.",
         "Set by the application's connection layer; the sub claim of "

@@ -24,5 +24,6 @@ void require_valid_settings(bool limits_only);
 // Store settings.
 int undo_steps();        // draft_mode.undo_steps
 int snapshot_interval(); // draft_mode.snapshot_interval
+bool delegate_edits();   // draft_mode.delegate_edits
 
 } // namespace draft_mode::boundary

@@ -11,6 +11,7 @@ extern "C" {
 #include "boundary/edit.h"
 #include "boundary/entry_point.h"
 #include "boundary/sqlstates.h"
+#include "store/delegation.h"
 #include "store/history.h"
 #include "store/pipeline.h"
 #include "store/section_row.h"
@@ -86,8 +87,13 @@ Outcome undo_or_redo(text *tenant, text *name, const Claim &claim, bool undo)
 Datum edit_entry(FunctionCallInfo fcinfo, const char *argument, EditKind edit_kind,
                  const char *kind, const char *operation)
 {
+    require(fcinfo, 0, "tenant");
+    require(fcinfo, 1, "section");
     require(fcinfo, 2, argument);
     require_expected_version(fcinfo, 3);
+    Datum delegated = 0;
+    if (edit_delegated(fcinfo, operation, &delegated))
+        PG_RETURN_DATUM(delegated);
     Claim claim = claim_from(fcinfo, 3, 4, PG_NARGS() > 6 ? 6 : -1);
     return run_operation(fcinfo, operation, 5, [&](text *tenant, text *name) {
         return edit_section(tenant, name, claim, PG_GETARG_JSONB_P(2), edit_kind, kind);

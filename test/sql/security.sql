@@ -13,7 +13,7 @@ BEGIN;
 SET LOCAL client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS draft_mode;
-SELECT plan(64);
+SELECT plan(66);
 
 CREATE ROLE sec_editor_a IN ROLE draft_mode_editor;
 CREATE ROLE sec_viewer_a IN ROLE draft_mode_viewer;
@@ -162,6 +162,12 @@ SELECT is((SELECT string_agg(p.proname, ',' ORDER BY p.proname)
               AND has_function_privilege('sec_nobody', p.oid, 'EXECUTE')),
           'bound_tenants,caller,check_tenant,current_actor,current_tenant,is_admin,jsonb_diff,jsonb_merge_patch,jsonb_patch,jsonb_pointer_get,jwt_claims,setting,tenant_is_bound',
           'PUBLIC may run only the pure JSON functions and the session helpers');
+SELECT ok(NOT has_function_privilege('sec_editor_a',
+              'draft_mode.edit_on_worker(text, text, text, jsonb, int8, int8, text, bool, text)', 'EXECUTE'),
+          'an editor may not run edit_on_worker (a delegated edit''s worker half: tenant and actor are its arguments)');
+SELECT ok(NOT has_function_privilege('sec_editor_a',
+              'draft_mode.edit_through_worker(text, text, text, jsonb, int8, int8, text, bool)', 'EXECUTE'),
+          'an editor may not run edit_through_worker (internal to the edits)');
 SELECT is((SELECT count(*) FROM pg_proc AS p
             WHERE p.pronamespace = 'draft_mode'::regnamespace AND p.prosecdef
               AND NOT EXISTS (SELECT FROM unnest(p.proconfig) AS c WHERE c LIKE 'search_path=%')),

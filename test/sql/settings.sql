@@ -3,7 +3,7 @@
 SELECT draft_mode.jsonb_pointer_get('{}', '') AS library_loaded;
 
 -- Settings that affect other tenants, retention, storage or server memory
--- are for superusers; tenant, actor and notify are per session.
+-- are for superusers; tenant, actor, notify and delegate_edits are per session.
 SELECT name, context FROM pg_settings WHERE name LIKE 'draft_mode.%' ORDER BY name;
 CREATE ROLE settings_plain_role;
 SET ROLE settings_plain_role;

@@ -26,7 +26,7 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS draft_mode;
 RESET client_min_messages;
 
-SELECT plan(147);
+SELECT plan(148);
 
 -- The error a statement raises, as 'SQLSTATE: message', and its DETAIL and
 -- HINT; code 00000 when it raises none.
@@ -102,7 +102,18 @@ SELECT has_view('draft_mode', 'published_sections', 'view draft_mode.published_s
 SELECT columns_are('draft_mode', 'published_sections',
     ARRAY['tenant', 'section', 'section_type', 'content', 'published_version', 'published_at'],
     'published_sections shows published content only');
-SELECT is(count(*), 0::bigint, 'no store function takes an actor argument')
+SELECT is(count(*), 0::bigint,
+          'no store function that anyone but the extension''s owner may run takes an actor argument')
+  FROM pg_proc AS p
+ CROSS JOIN LATERAL unnest(p.proargnames, coalesce(p.proargmodes::text[],
+                                                    array_fill('i'::text, ARRAY[p.pronargs])))
+       AS a(name, mode)
+ WHERE p.pronamespace = 'draft_mode'::regnamespace AND a.mode IN ('i', 'b', 'v')
+   AND a.name IN ('actor', 'updated_by', 'author', 'user')
+   AND EXISTS (SELECT FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) AS x
+                WHERE x.grantee <> p.proowner AND x.privilege_type = 'EXECUTE');
+SELECT is(string_agg(p.proname, ','), 'edit_on_worker',
+          'only edit_on_worker (internal: a delegated edit on Citus, the actor taken on the coordinator) takes an actor')
   FROM pg_proc AS p
  CROSS JOIN LATERAL unnest(p.proargnames, coalesce(p.proargmodes::text[],
                                                     array_fill('i'::text, ARRAY[p.pronargs])))

@@ -188,8 +188,12 @@ SELECT version, kind, CASE WHEN actor = current_user THEN 'current_user' ELSE ac
   FROM draft_mode.history('actors', 'a') ORDER BY version;
 SELECT CASE WHEN updated_by = current_user THEN 'current_user' ELSE updated_by END AS updated_by
   FROM draft_mode.get_section('actors', 'a');
--- no function of the store takes an actor as an argument
-SELECT p.oid::regprocedure AS takes_an_actor
+-- no function of the store that anyone but the extension's owner may run
+-- takes an actor as an argument (edit_on_worker, the worker's half of an edit
+-- delegated on Citus, is internal: it gets the actor the coordinator took)
+SELECT p.oid::regprocedure AS takes_an_actor,
+       EXISTS (SELECT FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) AS x
+                WHERE x.grantee <> p.proowner AND x.privilege_type = 'EXECUTE') AS others_may_run
   FROM pg_proc AS p
  CROSS JOIN LATERAL unnest(p.proargnames, coalesce(p.proargmodes::text[],
                                                     array_fill('i'::text, ARRAY[p.pronargs])))
