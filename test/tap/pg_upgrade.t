@@ -21,7 +21,8 @@ chmod 0755 "$work"
 trap 'cluster_stop "$work/old"; cluster_stop "$work/new"; rm -rf "$work"' EXIT
 
 echo "1..9"
-old_port=$(cluster_free_port 56800)
+# Ports above the suite's cluster (PGPORT): test/postgres-versions gives each root 100 of its own.
+old_port=$(cluster_free_port $((${PGPORT:-54329} + 50)))
 cluster_start "$work/old" "$old_port" no-cron
 createdb draft_mode_previous
 sql -d draft_mode_previous -c "CREATE EXTENSION draft_mode VERSION '0.3.0'" \
