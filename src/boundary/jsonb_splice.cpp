@@ -422,33 +422,79 @@ void count_bytes(Measure &m, std::size_t bytes)
 
 void measure_scalar(Measure &m, const Node &node)
 {
-    tick(m.work);
     count_bytes(m, engine::value_node_bytes + (node.type == JENTRY_ISSTRING ? node.length : 0));
     if (node.type == JENTRY_ISNUMERIC)
         count_bytes(m, scalar_text_bytes(node));
 }
 
-// depth: the containers open around this one.
+// depth: the containers open around this one. One tight pass over the
+// JEntries: an object's keys are contiguous at the start of its data, so
+// their bytes are one offset; scalars are summed without a check each, and
+// the size is checked before entering a child container and at the end,
+// which refuses exactly the inputs jsonb_to_value refuses, with the same
+// error first (only size errors can come between two containers).
 void measure_container(Measure &m, const JsonbContainer *container, std::size_t depth)
 {
-    tick(m.work);
+    if ((++m.work & 15) == 0)
+        CHECK_FOR_INTERRUPTS();
     count_bytes(m, engine::value_node_bytes);
     if (depth >= m.max_depth)
         raise_input_too_deep(*m.limits, m.is_patch);
     check_stack_depth();
     uint32 count = JsonContainerSize(container);
+    if (count == 0)
+        return;
     bool object = JsonContainerIsObject(container);
-    Cursor keys = cursor_at(container, 0);
-    Cursor values = cursor_at(container, object ? count : 0);
-    for (uint32 i = 0; i < count; ++i) {
-        if (object)
-            count_bytes(m, engine::member_key_bytes + cursor_next(keys).length);
-        Node child = cursor_next(values);
-        if (child.type == JENTRY_ISCONTAINER)
-            measure_container(m, as_container(child), depth + 1);
-        else
-            measure_scalar(m, child);
+    const char *base = children_data(container);
+    uint32 first = 0;
+    uint32 offset = 0;
+    std::size_t bytes = 0;
+    // Keys come first in the data, one after another, without padding: the
+    // bytes of keys 0..j are the offset where key j + 1 starts. jsonb_to_value
+    // counts key j just before value j, so keys are counted up to the one of
+    // a child container before it is entered.
+    std::size_t keys_counted = 0;
+    std::size_t keys_total = 0;
+    if (object) {
+        first = count;
+        offset = getJsonbOffset(container, static_cast<int>(count));
+        keys_total = count * engine::member_key_bytes + offset;
     }
+    uint32 entries = first + count;
+    for (uint32 i = first; i < entries; ++i) {
+        JEntry entry = container->children[i];
+        uint32 end = JBE_HAS_OFF(entry) ? JBE_OFFLENFLD(entry) : offset + JBE_OFFLENFLD(entry);
+        switch (entry & JENTRY_TYPEMASK) {
+        case JENTRY_ISSTRING:
+            bytes += engine::value_node_bytes + (end - offset);
+            break;
+        case JENTRY_ISNUMERIC:
+            bytes += engine::value_node_bytes +
+                     numeric_text_length(reinterpret_cast<Numeric>(
+                         const_cast<char *>(base + INTALIGN(offset))));
+            break;
+        case JENTRY_ISCONTAINER:
+            if (object) {
+                uint32 next = i - first + 1;
+                std::size_t keys = next * engine::member_key_bytes +
+                                   getJsonbOffset(container, static_cast<int>(next));
+                bytes += keys - keys_counted;
+                keys_counted = keys;
+            }
+            count_bytes(m, bytes);
+            bytes = 0;
+            measure_container(
+                m, reinterpret_cast<const JsonbContainer *>(base + INTALIGN(offset)), depth + 1);
+            break;
+        default: // null, true, false
+            bytes += engine::value_node_bytes;
+            break;
+        }
+        offset = end;
+        if (((i - first) & 1023) == 1023)
+            CHECK_FOR_INTERRUPTS();
+    }
+    count_bytes(m, bytes + keys_total - keys_counted);
 }
 
 // Refuses an input as jsonb_to_value would (same errors, same order);
