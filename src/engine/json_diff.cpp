@@ -19,7 +19,9 @@
 // the edit distance exceeds the bound, the elements that occur once on each
 // side anchor the middle (their longest common order is kept) and each gap
 // between anchors gets its own bounded script, or, past the bound there too,
-// is paired position by position (see anchored_edit_script). A single
+// is paired position by position (see anchored_edit_script); when that
+// script would not be shorter than pairing the whole middle by position (a
+// reversed array), the middle is paired by position. A single
 // insertion or removal anywhere in an array is thus one operation.
 // Every emitted index is the index in the document as it stands after the
 // previous operations, so the patch applies in order.
@@ -410,6 +412,38 @@ void anchored_edit_script(const std::vector<std::size_t> &a, const std::vector<s
     }
 }
 
+// The operations a script's replay emits at least: one per element of each
+// run of deletions and insertions, paired or not (a paired element is a
+// recursive diff of one or more operations).
+std::size_t script_operations(const std::vector<Edit> &script)
+{
+    std::size_t operations = 0;
+    std::size_t deleted = 0;
+    std::size_t inserted = 0;
+    for (Edit edit : script) {
+        if (edit == Edit::Keep) {
+            operations += std::max(deleted, inserted);
+            deleted = inserted = 0;
+        } else if (edit == Edit::Delete) {
+            ++deleted;
+        } else {
+            ++inserted;
+        }
+    }
+    return operations + std::max(deleted, inserted);
+}
+
+// The same for pairing by position: every differing pair, and the tail.
+std::size_t positional_operations(const std::vector<std::size_t> &a,
+                                  const std::vector<std::size_t> &b)
+{
+    std::size_t common = std::min(a.size(), b.size());
+    std::size_t operations = std::max(a.size(), b.size()) - common;
+    for (std::size_t i = 0; i < common; ++i)
+        operations += a[i] != b[i];
+    return operations;
+}
+
 // Diffs two arrays: trims the identical prefix and suffix, then turns the
 // middle into a minimal edit script (bounded Myers) whose delete/insert runs
 // are paired into recursive diffs; falls back to positional pairing when
@@ -443,8 +477,16 @@ void Differ::diff_array(const Array &source, const Array &target)
     std::vector<std::size_t> target_ids;
     assign_ids(source, target, prefix, source_end, target_end, source_ids, target_ids, context_);
     std::vector<Edit> script;
-    if (!shortest_edit_script(source_ids, target_ids, kMaxEditDistance, script, context_))
+    if (!shortest_edit_script(source_ids, target_ids, kMaxEditDistance, script, context_)) {
+        // Anchors help when the arrays keep most of their order (scattered
+        // edits); when they do not (a reversal), pairing by position is
+        // shorter. Each side's operation count is estimated from the ids.
         anchored_edit_script(source_ids, target_ids, script, context_);
+        if (script_operations(script) >= positional_operations(source_ids, target_ids)) {
+            diff_positionally(source, target, prefix, source_end, target_end);
+            return;
+        }
+    }
 
     // Replay the script. The array as the patch has rebuilt it so far is
     // target[0, position) followed by source[next_source, end), so position
