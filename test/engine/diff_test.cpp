@@ -599,20 +599,33 @@ TEST(DiffLimits, OutputBytesAreBoundedPathsIncluded)
     } catch (const DiffTooLarge &error) {
         EXPECT_EQ(error.detail(), R"({"limit":"max_document_size","value":1048576})");
     }
+    // Within the bound, the 200 operations (13 MB) are larger than one
+    // replace of their array (about 75 KB): that replace is the patch.
     context.limits.max_document_bytes = 64 << 20;
-    EXPECT_EQ(operation_count(diff(source, target, context)), 200u);
+    Value patch = diff(source, target, context);
+    EXPECT_EQ(operation_count(patch), 1u);
+    EXPECT_EQ(patch.as_array()[0].as_object().find("op")->as_string(), "replace");
+    EXPECT_EQ(patch.as_array()[0].as_object().find("path")->as_string(), "/" + key);
 }
 
 TEST(DiffScale, LongRunOfChangedElementsIsDiffedInPlace)
 {
+    // Every 10th of 10,000 elements changed: 1,000 operations inside them,
+    // smaller than replacing the array. (Every other element changed, the
+    // 5,000 operations would be larger than that replace, which the diff
+    // then emits instead.)
     Array items = numbered_objects(10000);
     Value source = Value::array(items);
-    for (std::size_t i = 0; i < items.size(); i += 2)
+    for (std::size_t i = 0; i < items.size(); i += 10)
         items[i].as_object().set("id", Value::string("changed"));
     Value target = Value::array(std::move(items));
     Value patch = checked_diff(source, target);
-    EXPECT_EQ(operation_count(patch), 5000u);
+    EXPECT_EQ(operation_count(patch), 1000u);
     EXPECT_EQ(to_json(patch.as_array()[0]), R"({"op":"replace","path":"/0/id","value":"changed"})");
+    Array every_other = source.as_array();
+    for (std::size_t i = 0; i < every_other.size(); i += 2)
+        every_other[i].as_object().set("id", Value::string("changed"));
+    EXPECT_EQ(operation_count(checked_diff(source, Value::array(std::move(every_other)))), 1u);
 }
 
 } // namespace
