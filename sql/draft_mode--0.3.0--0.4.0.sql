@@ -4,9 +4,9 @@
 -- spliced on jsonb's binary form, compressing that content into TOAST was
 -- the largest cost of a write: pglz_compress took a third of patch_draft's
 -- CPU on the 50 KB benchmark document. lz4 compresses it several times
--- faster to about the same size (15,466 bytes against pglz's 15,224), and
--- patch_draft ran 1.28x to 1.83x faster in the same runs (bench/end-to-end,
--- README "Performance"). Values already stored keep their compression until
+-- faster to about the same size (15,423 bytes against pglz's 15,186), and
+-- patch_draft ran 1.48x and 1.97x faster (medians of two bench/end-to-end
+-- runs, README "Performance"). Values already stored keep their compression until
 -- they are written again. A server built without lz4, or a Citus version
 -- that cannot change a distributed table's compression, keeps pglz (a NOTICE
 -- says so); nothing else depends on the method. One subcommand per ALTER
