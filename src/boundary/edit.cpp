@@ -4,7 +4,9 @@
 #include <cstring>
 
 #include "boundary/guard.h"
+#include "boundary/history_patch.h"
 #include "boundary/jsonb_convert.h"
+#include "boundary/jsonb_splice.h"
 #include "boundary/settings.h"
 #include "engine/json_diff.h"
 #include "engine/json_patch.h"
@@ -37,9 +39,25 @@ bool same_jsonb(Jsonb *a, Jsonb *b)
     return VARSIZE(a) == VARSIZE(b) && std::memcmp(a, b, VARSIZE(a)) == 0;
 }
 
+// An RFC 6902 patch is applied to the binary form by splicing, and the
+// history's patches are diffs of the changed part only.
+static EditResult compute_patch_edit(Jsonb *old_content, Jsonb *patch)
+{
+    EditResult result;
+    result.content = boundary::splice_patch(old_content, patch);
+    result.changed = !same_jsonb(old_content, result.content);
+    if (!result.changed)
+        result.content = old_content;
+    result.forward = result.changed ? boundary::history_patch(old_content, result.content) : nullptr;
+    result.inverse = result.changed ? boundary::history_patch(result.content, old_content) : nullptr;
+    return result;
+}
+
 EditResult compute_edit(Jsonb *old_content, Jsonb *argument, EditKind kind)
 {
     boundary::require_valid_settings(false);
+    if (kind == EditKind::Patch)
+        return compute_patch_edit(old_content, argument);
     engine::Limits limits = boundary::current_limits();
     OwnedValue *old_value = boundary::make_owned_value();
     OwnedValue *new_value = boundary::make_owned_value();
@@ -89,25 +107,9 @@ EditResult compute_edit(Jsonb *old_content, Jsonb *argument, EditKind kind)
 Jsonb *apply_patches(Jsonb *content, Jsonb **patches, int count)
 {
     boundary::require_valid_settings(false);
-    engine::Limits limits = boundary::current_limits();
-    OwnedValue *document = boundary::make_owned_value();
-    engine::Value &value = boundary::jsonb_to_value(content, document, limits);
-    // One slot for every patch in turn: each patch's engine value is freed
-    // before the next one is converted, so a replay holds one at a time.
-    OwnedValue *patch = boundary::make_owned_value();
-    for (int i = 0; i < count; ++i) {
-        engine::Value &operations = boundary::jsonb_to_value(patches[i], patch, limits, true);
-        boundary::ErrorBox error;
-        if (!boundary::run_guarded(error, [&] {
-                engine::Context context = boundary::engine_context();
-                engine::apply_patch(value, operations, context);
-            }))
-            boundary::raise_error(error);
-        boundary::release(patch);
-    }
-    Jsonb *result = boundary::value_to_jsonb(value, VARSIZE(content));
-    boundary::release(document);
-    return result;
+    // Spliced on the binary form, every patch on the same lazily expanded
+    // tree: one serialization at the end.
+    return boundary::splice_patches(content, patches, count);
 }
 
 char *rebase_conflicts(Jsonb *current, Jsonb *patch, Jsonb **changes, int count,

@@ -1,12 +1,14 @@
 // SQL-callable JSON functions: jsonb_patch, jsonb_merge_patch, jsonb_diff and
-// jsonb_pointer_get. The first three convert their jsonb arguments into
-// engine values owned by the call's memory context; jsonb_pointer_get reads
-// the jsonb in place. Engine work runs under run_guarded, and any error is
+// jsonb_pointer_get. jsonb_patch splices jsonb's binary form; merge patch and
+// diff convert (diff only the part its binary comparison leaves) into engine
+// values owned by the call's memory context; jsonb_pointer_get reads the
+// jsonb in place. Engine work runs under run_guarded, and any error is
 // raised only after the C++ code has returned.
 #include "boundary/entry_point.h"
 #include "boundary/guard.h"
 #include "boundary/jsonb_convert.h"
 #include "boundary/jsonb_read.h"
+#include "boundary/jsonb_splice.h"
 #include "boundary/settings.h"
 #include "engine/json_diff.h"
 #include "engine/json_patch.h"
@@ -30,9 +32,10 @@ Datum finish(const engine::Value &value, std::size_t size_hint, boundary::OwnedV
 
 using Apply = void (*)(engine::Value &, const engine::Value &, engine::Context &);
 
-// The body of jsonb_patch and jsonb_merge_patch: (doc, patch) -> doc with
-// apply(doc, patch) done to it. is_patch: an RFC 6902 patch, which may nest
-// deeper than a document.
+// The engine's tree path: (doc, patch) -> doc with apply(doc, patch) done to
+// it, converting both whole. jsonb_merge_patch's body, and the reference
+// that the spliced jsonb_patch is tested against (draft_mode_jsonb_patch_tree
+// below). is_patch: an RFC 6902 patch, which may nest deeper than a document.
 Datum apply_to_document(FunctionCallInfo fcinfo, bool is_patch, Apply apply)
 {
     boundary::require_valid_settings(true);
@@ -57,8 +60,23 @@ Datum apply_to_document(FunctionCallInfo fcinfo, bool is_patch, Apply apply)
 
 } // namespace
 
-// jsonb_patch(doc jsonb, patch jsonb) returns jsonb: RFC 6902.
+// jsonb_patch(doc jsonb, patch jsonb) returns jsonb: RFC 6902, applied to
+// jsonb's binary form by splicing (boundary/jsonb_splice.h): only the
+// containers on the operations' paths are re-encoded.
 DRAFT_MODE_FUNCTION(draft_mode_jsonb_patch, 2)
+{
+    boundary::require_valid_settings(true);
+    Jsonb *document = PG_GETARG_JSONB_P(0);
+    Jsonb *patch = PG_GETARG_JSONB_P(1);
+    PG_RETURN_JSONB_P(boundary::splice_patch(document, patch));
+}
+
+// draft_mode_jsonb_patch_tree(doc jsonb, patch jsonb) returns jsonb, for the
+// tests only (the extension's SQL never declares it; a superuser test does,
+// AS 'draft_mode', 'draft_mode_jsonb_patch_tree' LANGUAGE C): RFC 6902
+// through the engine's tree, as jsonb_patch was before it spliced, which
+// test/sql/splice_differential.sql compares jsonb_patch against.
+DRAFT_MODE_FUNCTION(draft_mode_jsonb_patch_tree, 2)
 {
     return apply_to_document(fcinfo, true, engine::apply_patch);
 }

@@ -123,16 +123,12 @@ void raise_document_too_large(std::size_t max_bytes, bool is_patch)
     pg_unreachable();
 }
 
-Value &jsonb_to_value(Jsonb *jsonb, OwnedValue *slot, const engine::Limits &limits, bool is_patch)
+void check_input_header(Jsonb *jsonb, const engine::Limits &limits, bool is_patch)
 {
-    std::size_t setting = limits.max_depth;
-    std::size_t max_depth = is_patch ? setting + engine::patch_value_depth : setting;
-    // A patch may hold a whole document plus its operation object (the
-    // store's history falls back to one whole-document "replace").
-    std::size_t max_bytes =
-        limits.max_document_bytes + (is_patch ? engine::patch_overhead_bytes : 0);
     // Refusals that need no walk: the engine size is never below the jsonb
     // size, and a patch's operation count is in its array header.
+    std::size_t max_bytes =
+        limits.max_document_bytes + (is_patch ? engine::patch_overhead_bytes : 0);
     if (VARSIZE(jsonb) > max_bytes)
         raise_document_too_large(max_bytes, is_patch);
     if (is_patch && JB_ROOT_IS_ARRAY(jsonb) && !JB_ROOT_IS_SCALAR(jsonb) &&
@@ -144,6 +140,33 @@ Value &jsonb_to_value(Jsonb *jsonb, OwnedValue *slot, const engine::Limits &limi
                                            limits.max_operations),
                         errhint("See the draft_mode.max_depth, draft_mode.max_patch_operations and "
                                 "draft_mode.max_document_size settings (superuser only).")));
+}
+
+void raise_input_too_deep(const engine::Limits &limits, bool is_patch)
+{
+    std::size_t setting = limits.max_depth;
+    std::size_t max_depth = is_patch ? setting + engine::patch_value_depth : setting;
+    ereport(ERROR,
+            (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+             errmsg("%s nesting exceeds the limit of %zu levels", is_patch ? "patch" : "document",
+                    max_depth),
+             errdetail_internal("{\"limit\":\"max_depth\",\"value\":%zu}", setting),
+             is_patch ? errhint("A patch may nest %zu levels deeper than draft_mode.max_depth "
+                                "(at most 5000).",
+                                engine::patch_value_depth)
+                      : errhint("Raise draft_mode.max_depth (at most 5000) to process it.")));
+    pg_unreachable();
+}
+
+Value &jsonb_to_value(Jsonb *jsonb, OwnedValue *slot, const engine::Limits &limits, bool is_patch)
+{
+    std::size_t setting = limits.max_depth;
+    std::size_t max_depth = is_patch ? setting + engine::patch_value_depth : setting;
+    // A patch may hold a whole document plus its operation object (the
+    // store's history falls back to one whole-document "replace").
+    std::size_t max_bytes =
+        limits.max_document_bytes + (is_patch ? engine::patch_overhead_bytes : 0);
+    check_input_header(jsonb, limits, is_patch);
     slot->size = 0;
     slot->value = new (std::nothrow) Value();
     if (slot->value == nullptr)
@@ -196,16 +219,7 @@ Value &jsonb_to_value(Jsonb *jsonb, OwnedValue *slot, const engine::Limits &limi
                 break;
             }
             if (depth >= max_depth)
-                ereport(ERROR,
-                        (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-                         errmsg("%s nesting exceeds the limit of %zu levels",
-                                is_patch ? "patch" : "document", max_depth),
-                         errdetail_internal("{\"limit\":\"max_depth\",\"value\":%zu}", setting),
-                         is_patch ? errhint("A patch may nest %zu levels deeper than "
-                                            "draft_mode.max_depth (at most 5000).",
-                                            engine::patch_value_depth)
-                                  : errhint("Raise draft_mode.max_depth (at most 5000) to process "
-                                            "it.")));
+                raise_input_too_deep(limits, is_patch);
             Value *placed =
                 place_container(root, parent, key, key_length, is_array,
                                 is_array ? token.val.array.nElems : token.val.object.nPairs);

@@ -42,6 +42,15 @@ void release(OwnedValue *slot);
 engine::Value &jsonb_to_value(Jsonb *jsonb, OwnedValue *slot, const engine::Limits &limits,
                               bool is_patch = false);
 
+// The refusals of jsonb_to_value that need no walk: 54000 for an input
+// whose jsonb size is past the size limit, and for a patch (is_patch) whose
+// array header counts more than limits.max_operations operations.
+void check_input_header(Jsonb *jsonb, const engine::Limits &limits, bool is_patch);
+
+// Raises jsonb_to_value's 54000 error for an input (a document, or a patch
+// when is_patch) nesting deeper than the depth limit.
+[[noreturn]] void raise_input_too_deep(const engine::Limits &limits, bool is_patch);
+
 // Raises the documented 54000 error for an input (a document, or a patch
 // when is_patch) over the size limit of max_bytes.
 [[noreturn]] void raise_document_too_large(std::size_t max_bytes, bool is_patch);

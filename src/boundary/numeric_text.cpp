@@ -90,4 +90,43 @@ void append_numeric_text(std::string &out, Numeric numeric)
     }
 }
 
+std::size_t numeric_text_length(Numeric numeric)
+{
+    const char *bytes = VARDATA_ANY(numeric);
+    std::size_t size = VARSIZE_ANY_EXHDR(numeric);
+    std::uint16_t header;
+    std::memcpy(&header, bytes, sizeof header);
+    bool is_negative;
+    int weight, dscale;
+    std::size_t header_size;
+    if ((header & sign_mask) == short_format) {
+        is_negative = (header & short_sign_mask) != 0;
+        dscale = (header & short_dscale_mask) >> short_dscale_shift;
+        weight = (header & short_weight_sign_mask ? ~static_cast<int>(short_weight_mask) : 0) |
+                 (header & short_weight_mask);
+        header_size = sizeof(std::uint16_t);
+    } else {
+        std::int16_t long_weight;
+        std::memcpy(&long_weight, bytes + sizeof header, sizeof long_weight);
+        is_negative = (header & sign_mask) == negative;
+        dscale = header & dscale_mask;
+        weight = long_weight;
+        header_size = sizeof(std::uint16_t) + sizeof(std::int16_t);
+    }
+    int count = static_cast<int>((size - header_size) / sizeof(std::int16_t));
+    std::size_t length = is_negative && count > 0 ? 1 : 0;
+    if (weight < 0) {
+        length += 1;
+    } else {
+        std::int16_t first = 0;
+        if (count > 0)
+            std::memcpy(&first, bytes + header_size, sizeof first);
+        length += first >= 1000 ? 4 : first >= 100 ? 3 : first >= 10 ? 2 : 1;
+        length += static_cast<std::size_t>(weight) * digits_per_word;
+    }
+    if (dscale > 0)
+        length += 1 + static_cast<std::size_t>(dscale);
+    return length;
+}
+
 } // namespace draft_mode::boundary

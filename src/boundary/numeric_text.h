@@ -13,4 +13,9 @@ namespace draft_mode::boundary {
 // conversion can call it; std::bad_alloc is the only exception it can throw.
 void append_numeric_text(std::string &out, Numeric numeric);
 
+// The length of the text append_numeric_text appends, computed from the
+// numeric's header alone (nothing is decoded or allocated): what the
+// engine's size accounting counts for a number.
+std::size_t numeric_text_length(Numeric numeric);
+
 } // namespace draft_mode::boundary

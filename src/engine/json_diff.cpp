@@ -16,9 +16,13 @@
 // is paired position by position, so a modified element becomes a recursive
 // diff (fine-grained ops inside it) instead of remove + add; the unpaired rest
 // of the run becomes "remove" ops (highest index first) or "add" ops. When
-// the edit distance exceeds the bound, the middle is diffed positionally
-// instead: element i against element i, then the tail added or removed. A
-// single insertion or removal anywhere in an array is thus one operation.
+// the edit distance exceeds the bound, the elements that occur once on each
+// side anchor the middle (their longest common order is kept) and each gap
+// between anchors gets its own bounded script, or, past the bound there too,
+// is paired position by position (see anchored_edit_script); when that
+// script would not be shorter than pairing the whole middle by position (a
+// reversed array), the middle is paired by position. A single
+// insertion or removal anywhere in an array is thus one operation.
 // Every emitted index is the index in the document as it stands after the
 // previous operations, so the patch applies in order.
 //
@@ -30,8 +34,9 @@
 // identical() probe at each level above it, so the worst case is
 // O(size · depth), with depth capped by Limits::max_depth. There is no
 // quadratic step in N: one insertion into a 50,000-element array takes about
-// a millisecond. Past the bound the patch may be long (one op per differing
-// position), never wrong.
+// a millisecond. Past the bound, scattered edits among distinct elements
+// still give one op each; only a gap of more than 256 edits among repeated
+// elements is paired position by position (long, never wrong).
 //
 // Every loop over members or elements, and every node the identical() and
 // structural_hash() probes visit, polls context.interrupt, so a query cancel
@@ -67,6 +72,10 @@ namespace {
 // gets a minimal script.
 constexpr std::size_t kMaxEditDistance = 256;
 
+// Engine bytes of operations under one container past which they are
+// replaced by one "replace" of the container when that is smaller.
+constexpr std::size_t kCollapseSlack = 64 * 1024;
+
 // Most distinct values one hash bucket may hold before further colliding
 // values are left unmatched; keeps id assignment linear even with a weak or
 // adversarial hash (an unmatched value only costs a larger patch).
@@ -96,6 +105,7 @@ class Differ {
                            std::size_t source_end, std::size_t target_end);
     void diff_element(const Value &source, const Value &target, std::size_t index);
     void emit(const char *op, const std::string &path, const Value *value);
+    void collapse_if_larger(std::size_t first, std::size_t bytes_before, const Value &target);
 
     Context &context_;
     // Path of the value being diffed; tokens are pushed and popped on the way
@@ -149,17 +159,46 @@ void Differ::diff_value(const Value &source, const Value &target)
         return;
     }
     switch (source.kind()) {
-    case Kind::Object:
+    case Kind::Object: {
+        std::size_t first = ops_.size();
+        std::size_t bytes_before = bytes_;
         diff_object(source.as_object(), target.as_object());
+        collapse_if_larger(first, bytes_before, target);
         return;
-    case Kind::Array:
+    }
+    case Kind::Array: {
+        std::size_t first = ops_.size();
+        std::size_t bytes_before = bytes_;
         diff_array(source.as_array(), target.as_array());
+        collapse_if_larger(first, bytes_before, target);
         return;
+    }
     default:
         if (!identical(source, target, &context_.interrupt))
             emit("replace", path_.to_string(), &target);
         return;
     }
+}
+
+// Replaces the operations emitted since first (bytes_before the engine
+// bytes before them) by one "replace" of target when they are larger than
+// it, so a patch is never much larger than replacing the smallest container
+// enclosing its changes (many changes under a long path repeat that path in
+// every operation: 2,000 changed numbers 500 levels deep gave a 2 MB patch
+// for an 11 KB array). Only past kCollapseSlack bytes, so that small diffs
+// keep their fine-grained operations (which rebase and readers of the
+// history use); the target is measured only then.
+void Differ::collapse_if_larger(std::size_t first, std::size_t bytes_before, const Value &target)
+{
+    std::size_t emitted = bytes_ - bytes_before;
+    if (ops_.size() - first < 2 || emitted <= kCollapseSlack)
+        return;
+    std::string path = path_.to_string();
+    if (emitted <= operation_bytes(path) + approximate_size(target, &context_.interrupt))
+        return;
+    ops_.erase(ops_.begin() + static_cast<std::ptrdiff_t>(first), ops_.end());
+    bytes_ = bytes_before;
+    emit("replace", path, &target);
 }
 
 // Merge-walks two objects whose members are both sorted in jsonb key order:
@@ -326,6 +365,119 @@ bool shortest_edit_script(const std::vector<std::size_t> &a, const std::vector<s
     return true;
 }
 
+// The edit script when the whole middle is past the bound (many scattered
+// edits in a long array): anchors are the elements whose id occurs exactly
+// once on each side; the longest sequence of anchors in the same order on
+// both sides (a longest increasing subsequence of their target positions,
+// O(k log k)) is kept, and each gap between two kept anchors gets a bounded
+// Myers script of its own, or, past the bound there too, all its elements
+// deleted and inserted (which the replay pairs position by position). So
+// deleting every 19th of 5,000 numbers gives 263 removals, not one replace
+// per shifted position. O(N + M) plus the gaps' bounded searches.
+void anchored_edit_script(const std::vector<std::size_t> &a, const std::vector<std::size_t> &b,
+                          std::vector<Edit> &script, Context &context)
+{
+    // Per id: occurrences in a and in b, and its (last) position in b.
+    struct Count {
+        std::size_t in_a = 0;
+        std::size_t in_b = 0;
+        std::size_t position_in_b = 0;
+    };
+    std::unordered_map<std::size_t, Count> counts;
+    for (std::size_t j = 0; j < b.size(); ++j) {
+        context.interrupt.tick();
+        Count &count = counts[b[j]];
+        ++count.in_b;
+        count.position_in_b = j;
+    }
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        context.interrupt.tick();
+        ++counts[a[i]].in_a;
+    }
+    // Unique pairs in source order: (i, j).
+    std::vector<std::pair<std::size_t, std::size_t>> pairs;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        context.interrupt.tick();
+        const Count &count = counts[a[i]];
+        if (count.in_a == 1 && count.in_b == 1)
+            pairs.emplace_back(i, count.position_in_b);
+    }
+    // Longest increasing subsequence of the j's (patience sorting).
+    std::vector<std::size_t> tails;                            // pair index ending each length
+    std::vector<std::size_t> previous(pairs.size(), SIZE_MAX); // pair before it in its sequence
+    for (std::size_t p = 0; p < pairs.size(); ++p) {
+        context.interrupt.tick();
+        auto place = std::lower_bound(
+            tails.begin(), tails.end(), pairs[p].second,
+            [&](std::size_t tail, std::size_t j) { return pairs[tail].second < j; });
+        if (place != tails.begin())
+            previous[p] = *(place - 1);
+        if (place == tails.end())
+            tails.push_back(p);
+        else
+            *place = p;
+    }
+    std::vector<std::pair<std::size_t, std::size_t>> anchors;
+    for (std::size_t p = tails.empty() ? SIZE_MAX : tails.back(); p != SIZE_MAX; p = previous[p])
+        anchors.push_back(pairs[p]);
+    std::reverse(anchors.begin(), anchors.end());
+    anchors.emplace_back(a.size(), b.size()); // the end closes the last gap
+
+    script.clear();
+    std::size_t from_a = 0;
+    std::size_t from_b = 0;
+    std::vector<Edit> gap_script;
+    for (const auto &[end_a, end_b] : anchors) {
+        std::vector<std::size_t> gap_a(a.begin() + static_cast<std::ptrdiff_t>(from_a),
+                                       a.begin() + static_cast<std::ptrdiff_t>(end_a));
+        std::vector<std::size_t> gap_b(b.begin() + static_cast<std::ptrdiff_t>(from_b),
+                                       b.begin() + static_cast<std::ptrdiff_t>(end_b));
+        if (!gap_a.empty() && !gap_b.empty() &&
+            shortest_edit_script(gap_a, gap_b, kMaxEditDistance, gap_script, context)) {
+            script.insert(script.end(), gap_script.begin(), gap_script.end());
+        } else {
+            script.insert(script.end(), gap_a.size(), Edit::Delete);
+            script.insert(script.end(), gap_b.size(), Edit::Insert);
+        }
+        if (end_a < a.size())
+            script.push_back(Edit::Keep);
+        from_a = end_a + 1;
+        from_b = end_b + 1;
+    }
+}
+
+// The operations a script's replay emits at least: one per element of each
+// run of deletions and insertions, paired or not (a paired element is a
+// recursive diff of one or more operations).
+std::size_t script_operations(const std::vector<Edit> &script)
+{
+    std::size_t operations = 0;
+    std::size_t deleted = 0;
+    std::size_t inserted = 0;
+    for (Edit edit : script) {
+        if (edit == Edit::Keep) {
+            operations += std::max(deleted, inserted);
+            deleted = inserted = 0;
+        } else if (edit == Edit::Delete) {
+            ++deleted;
+        } else {
+            ++inserted;
+        }
+    }
+    return operations + std::max(deleted, inserted);
+}
+
+// The same for pairing by position: every differing pair, and the tail.
+std::size_t positional_operations(const std::vector<std::size_t> &a,
+                                  const std::vector<std::size_t> &b)
+{
+    std::size_t common = std::min(a.size(), b.size());
+    std::size_t operations = std::max(a.size(), b.size()) - common;
+    for (std::size_t i = 0; i < common; ++i)
+        operations += a[i] != b[i];
+    return operations;
+}
+
 // Diffs two arrays: trims the identical prefix and suffix, then turns the
 // middle into a minimal edit script (bounded Myers) whose delete/insert runs
 // are paired into recursive diffs; falls back to positional pairing when
@@ -360,8 +512,14 @@ void Differ::diff_array(const Array &source, const Array &target)
     assign_ids(source, target, prefix, source_end, target_end, source_ids, target_ids, context_);
     std::vector<Edit> script;
     if (!shortest_edit_script(source_ids, target_ids, kMaxEditDistance, script, context_)) {
-        diff_positionally(source, target, prefix, source_end, target_end);
-        return;
+        // Anchors help when the arrays keep most of their order (scattered
+        // edits); when they do not (a reversal), pairing by position is
+        // shorter. Each side's operation count is estimated from the ids.
+        anchored_edit_script(source_ids, target_ids, script, context_);
+        if (script_operations(script) >= positional_operations(source_ids, target_ids)) {
+            diff_positionally(source, target, prefix, source_end, target_end);
+            return;
+        }
     }
 
     // Replay the script. The array as the patch has rebuilt it so far is

@@ -514,6 +514,24 @@ void apply_patch(Value &document, const Value &patch, Context &context)
     }
 }
 
+void validate_patch(const Value &patch, Context &context)
+{
+    parse_patch(patch, context.limits, context.interrupt);
+}
+
+void throw_operation_error(ErrorKind kind, std::size_t index, const char *op,
+                           const std::string &path, const std::string *from,
+                           const std::string &summary, const std::string &reason,
+                           const char *at_fault)
+{
+    Site site;
+    site.index = index;
+    site.op = op;
+    site.path = &path;
+    site.from = from;
+    throw operation_error(kind, site, summary, reason, at_fault);
+}
+
 void apply_merge_patch(Value &document, const Value &patch, Context &context)
 {
     Merger(context).merge(document, patch);

@@ -21,6 +21,20 @@ constexpr std::size_t patch_overhead_bytes = 1024;
 // the failing operation and its path in both message and detail.
 void apply_patch(Value &document, const Value &patch, Context &context);
 
+// Validates a patch as apply_patch does before its first operation (not an
+// array, operation count, every operation's members and pointers), throwing
+// the same EngineError. Only the kinds of "value" members are looked at, so
+// the boundary's binary patch path can pass a skeleton of the patch.
+void validate_patch(const Value &patch, Context &context);
+
+// Throws the EngineError apply_patch throws about operation index (op, its
+// path and, for move and copy, from; at_fault names the pointer at fault),
+// so that another implementation of the operations reports identical errors.
+[[noreturn]] void throw_operation_error(ErrorKind kind, std::size_t index, const char *op,
+                                        const std::string &path, const std::string *from,
+                                        const std::string &summary, const std::string &reason,
+                                        const char *at_fault);
+
 // Merges patch into document in place, as RFC 7396 defines.
 void apply_merge_patch(Value &document, const Value &patch, Context &context);
 

@@ -44,6 +44,16 @@ int64 *array_items(ArrayType *array, int *count)
 
 } // namespace
 
+Datum actor_of_change()
+{
+    execute(actor_statement, nullptr, "", true);
+    bool is_null = true;
+    Datum actor = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
+    if (is_null)
+        elog(ERROR, "draft_mode: current_actor() returned NULL");
+    return PointerGetDatum(DatumGetTextPCopy(actor));
+}
+
 void record_change(Datum *history, const char *nulls)
 {
     execute(history_statement, history, nulls);
@@ -99,7 +109,8 @@ Outcome commit_change(const Section &section, const NewState &state)
         has_draft = !same_jsonb(state.content, section.published());
     bool keep_stored_draft = has_draft && state.content == section.draft;
 
-    Datum row[10] = {PointerGetDatum(section.tenant),
+    Datum actor = actor_of_change();
+    Datum row[11] = {PointerGetDatum(section.tenant),
                      PointerGetDatum(section.name),
                      Int64GetDatum(version),
                      PointerGetDatum(state.published),
@@ -108,8 +119,9 @@ Outcome commit_change(const Section &section, const NewState &state)
                      PointerGetDatum(state.undo_versions),
                      PointerGetDatum(state.redo_versions),
                      BoolGetDatum(keep_stored_draft),
-                     TimestampTzGetDatum(GetCurrentTransactionStartTimestamp())};
-    char row_nulls[11] = "          ";
+                     TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()),
+                     actor};
+    char row_nulls[12] = "           ";
     if (state.published == nullptr)
         row_nulls[3] = 'n';
     if (!has_published)
@@ -119,11 +131,12 @@ Outcome commit_change(const Section &section, const NewState &state)
     execute(update_statement, row, row_nulls);
 
     bool snapshot = state.snapshot || version % boundary::snapshot_interval() == 0;
-    Datum history[8] = {PointerGetDatum(section.tenant), PointerGetDatum(section.name),
+    Datum history[9] = {PointerGetDatum(section.tenant), PointerGetDatum(section.name),
                         Int64GetDatum(version),          CStringGetTextDatum(state.kind),
                         PointerGetDatum(state.forward),  PointerGetDatum(state.inverse),
-                        PointerGetDatum(state.content),  PointerGetDatum(state.detail)};
-    char history_nulls[9] = "        ";
+                        PointerGetDatum(state.content),  PointerGetDatum(state.detail),
+                        actor};
+    char history_nulls[10] = "         ";
     if (!snapshot)
         history_nulls[6] = 'n';
     if (state.detail == nullptr)

@@ -45,6 +45,12 @@ constexpr int64 never_published = -1;
 // takes them) and queues it for the feed.
 void record_change(Datum *history, const char *nulls);
 
+// The actor a change is recorded under: draft_mode.current_actor(), as a
+// text Datum in CurrentMemoryContext (never NULL: it falls back to the
+// calling role). Evaluated once per change, for the section row and the
+// history row.
+Datum actor_of_change();
+
 // An int8[] of count items.
 ArrayType *make_array(const int64 *items, int count);
 

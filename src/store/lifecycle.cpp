@@ -86,11 +86,12 @@ Datum create_entry(FunctionCallInfo fcinfo, bool draft_only)
         execute(create_statement, values, nulls);
         if (SPI_processed == 1) {
             Jsonb *empty = empty_patch();
-            Datum history[8] = {PointerGetDatum(tenant),        PointerGetDatum(name),
+            Datum history[9] = {PointerGetDatum(tenant),        PointerGetDatum(name),
                                 Int64GetDatum(1),               CStringGetTextDatum("create"),
                                 PointerGetDatum(empty),         PointerGetDatum(empty),
-                                PointerGetDatum(content),       0};
-            record_change(history, "       n");
+                                PointerGetDatum(content),       0,
+                                actor_of_change()};
+            record_change(history, "       n ");
             return Outcome{1, "create", true, draft_only, draft_only ? 0 : 1, false, warnings};
         }
         Section section = lock_section(tenant, name, true);

@@ -16,7 +16,7 @@ namespace draft_mode::store {
 struct Statement {
     const char *sql;
     int argument_count;
-    Oid argument_types[10];
+    Oid argument_types[12];
     SPIPlanPtr plan;
 };
 DRAFT_MODE_POSTGRES_SIDE(Statement);
@@ -37,6 +37,7 @@ extern Statement revive_statement;
 extern Statement update_statement;
 extern Statement history_statement;
 extern Statement queue_statement;
+extern Statement actor_statement;
 extern Statement lease_statement;
 extern Statement next_token_statement;
 extern Statement renew_statement;

@@ -508,8 +508,8 @@ TEST(DiffScale, InsertIntoLargeArrayIsOneOperation)
 TEST(DiffScale, ScatteredEditsInLargeArray)
 {
     // Insertions spread over the array: up to the Myers bound (256 edits)
-    // the patch is exactly the insertions; past it the positional fallback
-    // gives a long patch that still applies.
+    // the patch is exactly the insertions; past it the distinct elements
+    // anchor the middle, and it still is.
     for (std::size_t insertions : {100u, 256u, 257u, 1000u}) {
         Array items = numbered_objects(20000);
         Value source = Value::array(items);
@@ -519,13 +519,38 @@ TEST(DiffScale, ScatteredEditsInLargeArray)
         Value target = Value::array(std::move(items));
         SCOPED_TRACE("insertions " + std::to_string(insertions));
         Value patch = checked_diff(source, target, 100000);
-        if (insertions <= 256u) {
-            EXPECT_EQ(operation_count(patch), insertions);
-        } else {
-            EXPECT_GT(operation_count(patch), insertions);
-        }
-        checked_diff(target, source, 100000);
+        EXPECT_EQ(operation_count(patch), insertions);
+        EXPECT_EQ(operation_count(checked_diff(target, source, 100000)), insertions);
     }
+}
+
+// The quality cliffs of issue 14 past the Myers bound: deleting every 19th
+// of 5,000 numbers (263 edits) gave 4,979 operations; 300 removals from
+// 20,000 objects gave more than 10,000 (refused, and the store stored a
+// whole-document replace instead).
+TEST(DiffScale, ManyScatteredRemovalsAreOneOperationEach)
+{
+    Array numbers;
+    Array kept;
+    for (int i = 1; i <= 5000; ++i) {
+        numbers.push_back(Value::number(std::to_string(i)));
+        if (i % 19 != 0)
+            kept.push_back(Value::number(std::to_string(i)));
+    }
+    Value source = Value::array(std::move(numbers));
+    Value target = Value::array(std::move(kept));
+    EXPECT_EQ(operation_count(checked_diff(source, target, 100000)), 263u);
+    EXPECT_EQ(operation_count(checked_diff(target, source, 100000)), 263u);
+
+    Array objects = numbered_objects(20000);
+    Array fewer;
+    for (std::size_t i = 0; i < objects.size(); ++i)
+        if ((i + 1) % 66 != 0)
+            fewer.push_back(objects[i]);
+    Value many = Value::array(std::move(objects));
+    Value less = Value::array(std::move(fewer));
+    EXPECT_EQ(operation_count(checked_diff(many, less, 100000)), 303u);
+    EXPECT_EQ(operation_count(checked_diff(less, many, 100000)), 303u);
 }
 
 // A diff never depends on the limits: past max_operations it is refused
@@ -574,20 +599,33 @@ TEST(DiffLimits, OutputBytesAreBoundedPathsIncluded)
     } catch (const DiffTooLarge &error) {
         EXPECT_EQ(error.detail(), R"({"limit":"max_document_size","value":1048576})");
     }
+    // Within the bound, the 200 operations (13 MB) are larger than one
+    // replace of their array (about 75 KB): that replace is the patch.
     context.limits.max_document_bytes = 64 << 20;
-    EXPECT_EQ(operation_count(diff(source, target, context)), 200u);
+    Value patch = diff(source, target, context);
+    EXPECT_EQ(operation_count(patch), 1u);
+    EXPECT_EQ(patch.as_array()[0].as_object().find("op")->as_string(), "replace");
+    EXPECT_EQ(patch.as_array()[0].as_object().find("path")->as_string(), "/" + key);
 }
 
 TEST(DiffScale, LongRunOfChangedElementsIsDiffedInPlace)
 {
+    // Every 10th of 10,000 elements changed: 1,000 operations inside them,
+    // smaller than replacing the array. (Every other element changed, the
+    // 5,000 operations would be larger than that replace, which the diff
+    // then emits instead.)
     Array items = numbered_objects(10000);
     Value source = Value::array(items);
-    for (std::size_t i = 0; i < items.size(); i += 2)
+    for (std::size_t i = 0; i < items.size(); i += 10)
         items[i].as_object().set("id", Value::string("changed"));
     Value target = Value::array(std::move(items));
     Value patch = checked_diff(source, target);
-    EXPECT_EQ(operation_count(patch), 5000u);
+    EXPECT_EQ(operation_count(patch), 1000u);
     EXPECT_EQ(to_json(patch.as_array()[0]), R"({"op":"replace","path":"/0/id","value":"changed"})");
+    Array every_other = source.as_array();
+    for (std::size_t i = 0; i < every_other.size(); i += 2)
+        every_other[i].as_object().set("id", Value::string("changed"));
+    EXPECT_EQ(operation_count(checked_diff(source, Value::array(std::move(every_other)))), 1u);
 }
 
 } // namespace

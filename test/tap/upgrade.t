@@ -6,7 +6,7 @@
 # the Makefile makes from sql/draft_mode.sql (the server's copy must be that
 # file). The catalog is everything describe() lists: functions (definitions,
 # SECURITY DEFINER, SET, volatility, strictness, privileges), columns (in
-# order, with defaults and column privileges), constraints, indexes, views,
+# order, with defaults, compression and column privileges), constraints, indexes, views,
 # relations (row-level security, options, privileges), sequences and their
 # owners, policies (USING, WITH CHECK, roles), triggers, types, the schema's
 # privileges, comments, the tables pg_dump keeps (extconfig/extcondition),
@@ -59,6 +59,7 @@ SELECT 'column ' || c.oid::regclass || '.' || a.attname || ' #'
        || CASE WHEN a.attidentity <> '' THEN ' identity=' || a.attidentity::text ELSE '' END
        || CASE WHEN a.attgenerated <> '' THEN ' generated=' || a.attgenerated::text ELSE '' END
        || CASE WHEN a.attcollation <> t.typcollation THEN ' collate ' || a.attcollation::regcollation ELSE '' END
+       || CASE WHEN a.attcompression <> '' THEN ' compression=' || a.attcompression::text ELSE '' END
        || ' acl=' || coalesce((SELECT string_agg(x::text, ',' ORDER BY x::text) FROM unnest(a.attacl) AS x), '-')
   FROM pg_class AS c JOIN pg_attribute AS a ON a.attrelid = c.oid
   JOIN pg_type AS t ON t.oid = a.atttypid
