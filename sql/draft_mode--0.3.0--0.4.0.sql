@@ -503,10 +503,12 @@ BEGIN
 END
 $$;
 
--- The worker's half of a delegated edit (internal: the extension's owner
--- only; never granted). Runs save_draft, patch_draft or merge_draft for
--- tenant with actor as the recorded actor: both were checked and taken on
--- the coordinator by edit_through_worker, which is the only caller. Returns
+-- The worker's half of a delegated write (internal: the extension's owner
+-- only; never granted). Runs save_draft, patch_draft, merge_draft, undo,
+-- redo, restore or discard (operation; argument is the edit's document, or
+-- restore's version as a JSON number) for tenant with actor as the
+-- recorded actor: both were checked and taken on the coordinator by
+-- edit_through_worker, which is the only caller. Returns
 -- the result and the change it queued, taken out of this node's queue so
 -- that the coordinator queues it. Citus delegates a call to the worker of
 -- the tenant's shard (distributed by tenant, force_delegation: distribute());
@@ -547,6 +549,18 @@ BEGIN
         WHEN 'merge_draft' THEN
             change := draft_mode.merge_draft(tenant, section, argument, expected_version,
                                              lease_token, idempotency_key);
+        WHEN 'undo' THEN
+            change := draft_mode.undo(tenant, section, expected_version, lease_token,
+                                      idempotency_key);
+        WHEN 'redo' THEN
+            change := draft_mode.redo(tenant, section, expected_version, lease_token,
+                                      idempotency_key);
+        WHEN 'restore' THEN
+            change := draft_mode.restore(tenant, section, argument::pg_catalog.int8,
+                                         expected_version, lease_token, idempotency_key);
+        WHEN 'discard' THEN
+            change := draft_mode.discard(tenant, section, expected_version, lease_token,
+                                         idempotency_key);
     END CASE;
     PERFORM pg_catalog.set_config('request.jwt.claims', coalesce(claims, ''), true),
             pg_catalog.set_config('draft_mode.delegate_edits', delegate, true);
@@ -557,11 +571,12 @@ BEGIN
 END
 $$;
 
--- The coordinator's half of a delegated edit (internal, called by the
--- library's save_draft, patch_draft and merge_draft): NULL when the edit
--- runs where it was called (not distributed, not the coordinator, or
--- draft_mode.delegate_edits off, as inside edit_on_worker); else checks the tenant and takes the actor from
--- this session, runs edit_on_worker on the tenant's worker (one round trip;
+-- The coordinator's half of a delegated write (internal, called by the
+-- library's save_draft, patch_draft, merge_draft, undo, redo, restore and
+-- discard, with operation and argument as edit_on_worker takes them): NULL
+-- when the write runs where it was called (not distributed, not the
+-- coordinator, or draft_mode.delegate_edits off, as inside edit_on_worker);
+-- else checks the tenant and takes the actor from this session, runs edit_on_worker on the tenant's worker (one round trip;
 -- the actor is evaluated here, into a variable, so that Citus sends its
 -- value), queues the change here and returns the result.
 CREATE FUNCTION draft_mode.edit_through_worker(operation pg_catalog.text, tenant pg_catalog.text,

@@ -92,7 +92,7 @@ Datum edit_entry(FunctionCallInfo fcinfo, const char *argument, EditKind edit_ki
     require(fcinfo, 2, argument);
     require_expected_version(fcinfo, 3);
     Datum delegated = 0;
-    if (edit_delegated(fcinfo, operation, &delegated))
+    if (edit_delegated(fcinfo, operation, edit_arguments, &delegated))
         PG_RETURN_DATUM(delegated);
     Claim claim = claim_from(fcinfo, 3, 4, PG_NARGS() > 6 ? 6 : -1);
     return run_operation(fcinfo, operation, 5, [&](text *tenant, text *name) {
@@ -105,6 +105,9 @@ Datum edit_entry(FunctionCallInfo fcinfo, const char *argument, EditKind edit_ki
 Datum undo_redo_entry(FunctionCallInfo fcinfo, bool undo)
 {
     require_expected_version(fcinfo, 2);
+    Datum delegated = 0;
+    if (edit_delegated(fcinfo, undo ? "undo" : "redo", claim_arguments, &delegated))
+        PG_RETURN_DATUM(delegated);
     Claim claim = claim_from(fcinfo, 2, 3);
     return run_operation(fcinfo, undo ? "undo" : "redo", 4, [&](text *tenant, text *name) {
         return undo_or_redo(tenant, name, claim, undo);
@@ -144,6 +147,9 @@ DRAFT_MODE_FUNCTION(draft_mode_restore, 6)
 {
     require(fcinfo, 2, "version");
     require_expected_version(fcinfo, 3);
+    Datum delegated = 0;
+    if (edit_delegated(fcinfo, "restore", restore_arguments, &delegated))
+        PG_RETURN_DATUM(delegated);
     Claim claim = claim_from(fcinfo, 3, 4);
     return run_operation(fcinfo, "restore", 5, [&](text *tenant, text *name) {
         Section section = lock_for_write(tenant, name, claim, true);

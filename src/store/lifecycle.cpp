@@ -13,6 +13,7 @@ extern "C" {
 #include "boundary/edit.h"
 #include "boundary/entry_point.h"
 #include "boundary/sqlstates.h"
+#include "store/delegation.h"
 #include "store/history.h"
 #include "store/pipeline.h"
 #include "store/section_row.h"
@@ -210,9 +211,13 @@ DRAFT_MODE_FUNCTION(draft_mode_publish, 5)
 }
 
 // discard(tenant, section, expected_version => null, lease_token,
-// idempotency_key): back to published.
+// idempotency_key): back to published; on a distributed install, in one
+// call delegated to the tenant's worker (delegation.h).
 DRAFT_MODE_FUNCTION(draft_mode_discard, 5)
 {
+    Datum delegated = 0;
+    if (edit_delegated(fcinfo, "discard", claim_arguments, &delegated))
+        PG_RETURN_DATUM(delegated);
     return drop_draft(fcinfo, "discard", false);
 }
 
