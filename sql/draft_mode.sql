@@ -2113,9 +2113,9 @@ $$;
 
 -- The worker's half of a delegated write (internal: the extension's owner
 -- only; never granted). Runs save_draft, patch_draft, merge_draft, undo,
--- redo, restore or discard (operation; argument is the edit's document, or
--- restore's version as a JSON number) for tenant with actor as the
--- recorded actor: both were checked and taken on the coordinator by
+-- redo, restore, discard or publish (operation; argument is the edit's
+-- document, or restore's version as a JSON number) for tenant with actor as
+-- the recorded actor: both were checked and taken on the coordinator by
 -- edit_through_worker, which is the only caller. Returns
 -- the result and the change it queued, taken out of this node's queue so
 -- that the coordinator queues it. Citus delegates a call to the worker of
@@ -2169,6 +2169,9 @@ BEGIN
         WHEN 'discard' THEN
             change := draft_mode.discard(tenant, section, expected_version, lease_token,
                                          idempotency_key);
+        WHEN 'publish' THEN
+            change := draft_mode.publish(tenant, section, expected_version, lease_token,
+                                         idempotency_key);
     END CASE;
     PERFORM pg_catalog.set_config('request.jwt.claims', coalesce(claims, ''), true),
             pg_catalog.set_config('draft_mode.delegate_edits', delegate, true);
@@ -2180,13 +2183,17 @@ END
 $$;
 
 -- The coordinator's half of a delegated write (internal, called by the
--- library's save_draft, patch_draft, merge_draft, undo, redo, restore and
--- discard, with operation and argument as edit_on_worker takes them): NULL
--- when the write runs where it was called (not distributed, not the
--- coordinator, or draft_mode.delegate_edits off, as inside edit_on_worker);
--- else checks the tenant and takes the actor from this session, runs edit_on_worker on the tenant's worker (one round trip;
--- the actor is evaluated here, into a variable, so that Citus sends its
--- value), queues the change here and returns the result.
+-- library's save_draft, patch_draft, merge_draft, undo, redo, restore,
+-- discard and publish, with operation and argument as edit_on_worker takes
+-- them): NULL when the write runs where it was called (not distributed, not
+-- the coordinator, draft_mode.delegate_edits off, as inside edit_on_worker,
+-- or a publish while any validator is registered: a validator is user code,
+-- which Citus may not have created on the workers, or which may read tables
+-- the workers do not have, so a publish that may run one runs here); else
+-- checks the tenant and takes the actor from this session, runs
+-- edit_on_worker on the tenant's worker (one round trip; the actor is
+-- evaluated here, into a variable, so that Citus sends its value), queues
+-- the change here and returns the result.
 CREATE FUNCTION draft_mode.edit_through_worker(operation pg_catalog.text, tenant pg_catalog.text,
                                                section pg_catalog.text, argument pg_catalog.jsonb,
                                                expected_version pg_catalog.int8,
@@ -2202,7 +2209,8 @@ DECLARE
     done record;
 BEGIN
     IF draft_mode.setting('draft_mode.delegate_edits') = 'off'
-       OR NOT draft_mode.is_distributed() OR NOT pg_catalog.citus_is_coordinator() THEN
+       OR NOT draft_mode.is_distributed() OR NOT pg_catalog.citus_is_coordinator()
+       OR (operation = 'publish' AND EXISTS (SELECT FROM draft_mode.validators)) THEN
         RETURN NULL;
     END IF;
     PERFORM draft_mode.check_tenant(tenant);

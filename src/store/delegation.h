@@ -21,23 +21,25 @@ DRAFT_MODE_POSTGRES_SIDE(DelegatedArguments);
 // save_draft and merge_draft: (tenant, section, document, expected_version,
 // lease_token, idempotency_key); patch_draft also rebase (argument 6).
 constexpr DelegatedArguments edit_arguments = {2, -1, 3, 4, 5, 6};
-// undo, redo and discard: (tenant, section, expected_version, lease_token,
-// idempotency_key).
+// undo, redo, discard and publish: (tenant, section, expected_version,
+// lease_token, idempotency_key).
 constexpr DelegatedArguments claim_arguments = {-1, -1, 2, 3, 4, -1};
 // restore: (tenant, section, version, expected_version, lease_token,
 // idempotency_key).
 constexpr DelegatedArguments restore_arguments = {-1, 2, 3, 4, 5, -1};
 
 // On a distributed install, runs the operation (save_draft, patch_draft,
-// merge_draft, undo, redo, restore or discard, whose arguments fcinfo holds
-// where positions says) through draft_mode.edit_through_worker, which checks
-// the tenant and takes the actor here, on the coordinator, from the
-// session's trusted sources, and has Citus delegate the work to the tenant's
-// worker; sets *result to the change and returns true. Returns false when
+// merge_draft, undo, redo, restore, discard or publish, whose arguments
+// fcinfo holds where positions says) through draft_mode.edit_through_worker,
+// which checks the tenant and takes the actor here, on the coordinator, from
+// the session's trusted sources, and has Citus delegate the work to the
+// tenant's worker; sets *result to the change and returns true. Returns false when
 // the operation runs here instead: no Citus in the database (one node: no
 // statement is run), a null tenant or section (refused here), SQL older
-// than 0.4.0, not distributed, not the coordinator, or
-// draft_mode.delegate_edits off (as inside the delegated call itself).
+// than 0.4.0, not distributed, not the coordinator, a publish while any
+// validator is registered (user code, which may not exist or work on the
+// workers), or draft_mode.delegate_edits off (as inside the delegated call
+// itself).
 bool edit_delegated(FunctionCallInfo fcinfo, const char *operation,
                     const DelegatedArguments &positions, Datum *result);
 
