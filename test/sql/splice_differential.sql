@@ -65,7 +65,13 @@ SELECT 10000 + row_number() OVER (), doc::jsonb, patch::jsonb
                ('{"a": 1}', '[{"op": "add", "path": "/b", "value": [[[[[[1]]]]]]}]'),
                ('{"a": 1}', '[{"op": "add", "path": "/b", "value": "' || repeat('v', 1100) || '"}]'),
                ('{"a": 1e-300}', '[{"op": "copy", "from": "/a", "path": "/b"}, {"op": "copy", "from": "/a", "path": "/c"}, {"op": "copy", "from": "/a", "path": "/d"}]'),
-               ('{"a": [1, 2]}', '[{"op": "copy", "from": "/a", "path": "/a/-"}, {"op": "copy", "from": "/a", "path": "/a/-"}, {"op": "copy", "from": "/a", "path": "/a/0"}]'))
+               ('{"a": [1, 2]}', '[{"op": "copy", "from": "/a", "path": "/a/-"}, {"op": "copy", "from": "/a", "path": "/a/-"}, {"op": "copy", "from": "/a", "path": "/a/0"}]'),
+               -- A scalar at a path deeper than the limit: the depth error comes before the
+               -- path is resolved (found by test/tap/splice_fuzz.t).
+               ('{"a": 1}', '[{"op": "add", "path": "/a/b/c/d", "value": 1}]'),
+               ('{"a": 1}', '[{"op": "copy", "from": "/a", "path": "/a/b/c/d"}]'),
+               ('{"a": 1}', '[{"op": "move", "from": "/a", "path": "/b/c/d/e"}]'),
+               ('{"a": 1}', '[{"op": "replace", "path": "/a/b/c/d", "value": 1}]'))
        AS crafted(doc, patch);
 CREATE TEMP TABLE tight ON COMMIT DROP AS
 SELECT n, doc, patch, pg_temp.outcome(false, doc, patch) AS splice, pg_temp.outcome(true, doc, patch) AS tree
