@@ -736,10 +736,11 @@ bool nodes_equal(const Node &a, const Node &b, std::size_t &work)
 void check_depth(const Splicer &s, const Path &path, const Node &value)
 {
     std::size_t limit = s.limits.max_depth;
-    // A container of length bytes nests at most 1 + length / 8 levels (a
-    // header and a JEntry per level): most values need no walk.
+    // A scalar nests 0 levels (its path alone may pass the limit); a
+    // container of length bytes at most 1 + length / 8 levels (a header and
+    // a JEntry per level): most values need no walk.
     if (value.kind == NodeKind::Ref &&
-        (value.type != JENTRY_ISCONTAINER || path.count + 1 + value.length / 8 <= limit))
+        path.count + (value.type != JENTRY_ISCONTAINER ? 0 : 1 + value.length / 8) <= limit)
         return;
     std::size_t work = 0;
     if (path.count + node_depth(value, work) > limit) {
