@@ -267,10 +267,8 @@ Value &jsonb_to_value(Jsonb *jsonb, OwnedValue *slot, const engine::Limits &limi
 // first, then its values), then the children's data; every
 // JB_OFFSET_STRIDE'th JEntry holds an end offset instead of a length, and
 // numerics and containers start 4-byte aligned, the padding counting as part
-// of them.
-namespace {
-
-// Appends zero bytes up to a multiple of 4; returns how many.
+// of them. pad_to_int, reserve and check_length (jsonb_convert.h) are shared
+// with jsonb_splice, which writes the same layout.
 int pad_to_int(StringInfo buffer)
 {
     int padding = INTALIGN(buffer->len) - buffer->len;
@@ -280,7 +278,6 @@ int pad_to_int(StringInfo buffer)
     return padding;
 }
 
-// Reserves length bytes; returns their offset.
 int reserve(StringInfo buffer, int length)
 {
     enlargeStringInfo(buffer, length);
@@ -290,10 +287,6 @@ int reserve(StringInfo buffer, int length)
     return offset;
 }
 
-// Refuses a container past jsonb's own limit with our documented error,
-// before jsonb's undocumented one could fire. Results are bounded by
-// draft_mode.max_document_size, which is below this limit, so this is a
-// safety net. length is a 64-bit sum so that it cannot wrap.
 void check_length(uint64 length)
 {
     if (length > JENTRY_OFFLENMASK)
@@ -304,6 +297,8 @@ void check_length(uint64 length)
                  errhint("A jsonb value holds at most 256 MB; lower draft_mode.max_document_size "
                          "or split the document.")));
 }
+
+namespace {
 
 // Writes a scalar's data; returns its JEntry (type and length).
 uint32 write_scalar(StringInfo buffer, const Value &value)

@@ -62,4 +62,16 @@ void check_input_header(Jsonb *jsonb, const engine::Limits &limits, bool is_patc
 // raises the documented 54000 error (limit "jsonb_size") before jsonb would.
 Jsonb *value_to_jsonb(const engine::Value &value, std::size_t size_hint = 0);
 
+// Writing jsonb's binary layout (value_to_jsonb, and jsonb_splice's
+// re-encoded containers). pad_to_int appends zero bytes up to a multiple of
+// 4 and returns how many; reserve reserves length bytes and returns their
+// offset; check_length refuses a container past jsonb's own limit with the
+// documented 54000 error (limit "jsonb_size") before jsonb's undocumented
+// one could fire (results are bounded by draft_mode.max_document_size,
+// below that limit, so it is a safety net; length is a 64-bit sum so that
+// it cannot wrap).
+int pad_to_int(StringInfo buffer);
+int reserve(StringInfo buffer, int length);
+void check_length(uint64 length);
+
 } // namespace draft_mode::boundary

@@ -1067,36 +1067,6 @@ void apply_patch(Splicer &s, Jsonb *patch)
 // (jsonb_util.c) lays them out; references are copied as bytes, 4-byte
 // aligned where jsonb aligns them.
 
-int pad_to_int(StringInfo buffer)
-{
-    int padding = INTALIGN(buffer->len) - buffer->len;
-    enlargeStringInfo(buffer, padding);
-    memset(buffer->data + buffer->len, 0, padding);
-    buffer->len += padding;
-    return padding;
-}
-
-int reserve(StringInfo buffer, int length)
-{
-    enlargeStringInfo(buffer, length);
-    int offset = buffer->len;
-    buffer->len += length;
-    buffer->data[buffer->len] = '\0';
-    return offset;
-}
-
-// jsonb_convert's safety net: a container past jsonb's own limit.
-void check_length(uint64 length)
-{
-    if (length > JENTRY_OFFLENMASK)
-        ereport(ERROR,
-                (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-                 errmsg("result is larger than jsonb's limit of %d bytes", JENTRY_OFFLENMASK),
-                 errdetail_internal("{\"limit\":\"jsonb_size\",\"value\":%d}", JENTRY_OFFLENMASK),
-                 errhint("A jsonb value holds at most 256 MB; lower draft_mode.max_document_size "
-                         "or split the document.")));
-}
-
 uint32 write_node(StringInfo buffer, const Node &node, std::size_t &work);
 
 // Stores a child's JEntry at slot index; every JB_OFFSET_STRIDE'th holds

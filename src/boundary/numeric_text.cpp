@@ -26,18 +26,17 @@ constexpr std::uint16_t short_weight_mask = 0x003F;
 constexpr std::uint16_t dscale_mask = 0x3FFF;
 constexpr int digits_per_word = 4; // base 10000
 
-// Appends word (0..9999) as exactly four decimal digits.
-void append_word(std::string &out, int word)
-{
-    char digits[4] = {static_cast<char>('0' + word / 1000),
-                      static_cast<char>('0' + word / 100 % 10),
-                      static_cast<char>('0' + word / 10 % 10), static_cast<char>('0' + word % 10)};
-    out.append(digits, 4);
-}
+// A numeric's header, decoded: sign, weight, display scale, and where its
+// count base-10000 digit words are.
+struct Decoded {
+    bool is_negative;
+    int weight;
+    int dscale;
+    int count;
+    const char *digits;
+};
 
-} // namespace
-
-void append_numeric_text(std::string &out, Numeric numeric)
+Decoded decode(Numeric numeric)
 {
     const char *bytes = VARDATA_ANY(numeric);
     std::size_t size = VARSIZE_ANY_EXHDR(numeric);
@@ -61,7 +60,23 @@ void append_numeric_text(std::string &out, Numeric numeric)
         header_size = sizeof(std::uint16_t) + sizeof(std::int16_t);
     }
     int count = static_cast<int>((size - header_size) / sizeof(std::int16_t));
-    const char *digit_bytes = bytes + header_size;
+    return Decoded{is_negative, weight, dscale, count, bytes + header_size};
+}
+
+// Appends word (0..9999) as exactly four decimal digits.
+void append_word(std::string &out, int word)
+{
+    char digits[4] = {static_cast<char>('0' + word / 1000),
+                      static_cast<char>('0' + word / 100 % 10),
+                      static_cast<char>('0' + word / 10 % 10), static_cast<char>('0' + word % 10)};
+    out.append(digits, 4);
+}
+
+} // namespace
+
+void append_numeric_text(std::string &out, Numeric numeric)
+{
+    auto [is_negative, weight, dscale, count, digit_bytes] = decode(numeric);
     auto digit = [&](int i) -> int {
         if (i < 0 || i >= count)
             return 0;
@@ -92,35 +107,14 @@ void append_numeric_text(std::string &out, Numeric numeric)
 
 std::size_t numeric_text_length(Numeric numeric)
 {
-    const char *bytes = VARDATA_ANY(numeric);
-    std::size_t size = VARSIZE_ANY_EXHDR(numeric);
-    std::uint16_t header;
-    std::memcpy(&header, bytes, sizeof header);
-    bool is_negative;
-    int weight, dscale;
-    std::size_t header_size;
-    if ((header & sign_mask) == short_format) {
-        is_negative = (header & short_sign_mask) != 0;
-        dscale = (header & short_dscale_mask) >> short_dscale_shift;
-        weight = (header & short_weight_sign_mask ? ~static_cast<int>(short_weight_mask) : 0) |
-                 (header & short_weight_mask);
-        header_size = sizeof(std::uint16_t);
-    } else {
-        std::int16_t long_weight;
-        std::memcpy(&long_weight, bytes + sizeof header, sizeof long_weight);
-        is_negative = (header & sign_mask) == negative;
-        dscale = header & dscale_mask;
-        weight = long_weight;
-        header_size = sizeof(std::uint16_t) + sizeof(std::int16_t);
-    }
-    int count = static_cast<int>((size - header_size) / sizeof(std::int16_t));
+    auto [is_negative, weight, dscale, count, digit_bytes] = decode(numeric);
     std::size_t length = is_negative && count > 0 ? 1 : 0;
     if (weight < 0) {
         length += 1;
     } else {
         std::int16_t first = 0;
         if (count > 0)
-            std::memcpy(&first, bytes + header_size, sizeof first);
+            std::memcpy(&first, digit_bytes, sizeof first);
         length += first >= 1000 ? 4 : first >= 100 ? 3 : first >= 10 ? 2 : 1;
         length += static_cast<std::size_t>(weight) * digits_per_word;
     }
