@@ -76,12 +76,16 @@ void append_word(std::string &out, int word)
 
 void append_numeric_text(std::string &out, Numeric numeric)
 {
-    auto [is_negative, weight, dscale, count, digit_bytes] = decode(numeric);
+    // A named struct, not structured bindings: lambdas may capture those
+    // only from C++20 on.
+    Decoded decoded = decode(numeric);
+    bool is_negative = decoded.is_negative;
+    int weight = decoded.weight, dscale = decoded.dscale, count = decoded.count;
     auto digit = [&](int i) -> int {
         if (i < 0 || i >= count)
             return 0;
         std::int16_t d;
-        std::memcpy(&d, digit_bytes + i * sizeof d, sizeof d);
+        std::memcpy(&d, decoded.digits + i * sizeof d, sizeof d);
         return d;
     };
 
@@ -107,14 +111,16 @@ void append_numeric_text(std::string &out, Numeric numeric)
 
 std::size_t numeric_text_length(Numeric numeric)
 {
-    auto [is_negative, weight, dscale, count, digit_bytes] = decode(numeric);
+    Decoded decoded = decode(numeric);
+    bool is_negative = decoded.is_negative;
+    int weight = decoded.weight, dscale = decoded.dscale, count = decoded.count;
     std::size_t length = is_negative && count > 0 ? 1 : 0;
     if (weight < 0) {
         length += 1;
     } else {
         std::int16_t first = 0;
         if (count > 0)
-            std::memcpy(&first, digit_bytes, sizeof first);
+            std::memcpy(&first, decoded.digits, sizeof first);
         length += first >= 1000 ? 4 : first >= 100 ? 3 : first >= 10 ? 2 : 1;
         length += static_cast<std::size_t>(weight) * digits_per_word;
     }
