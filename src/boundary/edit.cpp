@@ -8,99 +8,44 @@
 #include "boundary/jsonb_convert.h"
 #include "boundary/jsonb_splice.h"
 #include "boundary/settings.h"
-#include "engine/json_diff.h"
-#include "engine/json_patch.h"
 #include "engine/json_rebase.h"
 
 namespace draft_mode::store {
 
 using boundary::OwnedValue;
 
-namespace {
-
-// The patch the history stores for from -> to: the diff, or, when the diff
-// passes a bound (DiffTooLarge), one "replace" of the whole document. The
-// fallback is the store's own: draft_mode.jsonb_diff refuses instead, so
-// its result never depends on a setting.
-engine::Value history_patch(const engine::Value &from, const engine::Value &to,
-                            engine::Context &context)
-{
-    try {
-        return engine::diff(from, to, context);
-    } catch (const engine::DiffTooLarge &) {
-        return engine::replace_whole_document(to, context);
-    }
-}
-
-} // namespace
-
 bool same_jsonb(Jsonb *a, Jsonb *b)
 {
     return VARSIZE(a) == VARSIZE(b) && std::memcmp(a, b, VARSIZE(a)) == 0;
 }
 
-// An RFC 6902 patch is applied to the binary form by splicing, and the
-// history's patches are diffs of the changed part only.
-static EditResult compute_patch_edit(Jsonb *old_content, Jsonb *patch)
+// The new content comes from jsonb's binary form (RFC 6902 spliced, RFC
+// 7396 written straight, a replacement bounded as the engine would bound
+// it), and the history's patches are diffs of the changed part only.
+EditResult compute_edit(Jsonb *old_content, Jsonb *argument, EditKind kind)
 {
+    boundary::require_valid_settings(false);
     EditResult result;
-    result.content = boundary::splice_patch(old_content, patch);
+    switch (kind) {
+    case EditKind::Patch:
+        result.content = boundary::splice_patch(old_content, argument);
+        break;
+    case EditKind::Merge:
+        result.content = boundary::splice_merge_patch(old_content, argument);
+        break;
+    case EditKind::Replace:
+        // The new content first, then the old one (limits may have been
+        // lowered since it was stored).
+        boundary::check_document(argument);
+        boundary::check_document(old_content);
+        result.content = argument;
+        break;
+    }
     result.changed = !same_jsonb(old_content, result.content);
     if (!result.changed)
         result.content = old_content;
     result.forward = result.changed ? boundary::history_patch(old_content, result.content) : nullptr;
     result.inverse = result.changed ? boundary::history_patch(result.content, old_content) : nullptr;
-    return result;
-}
-
-EditResult compute_edit(Jsonb *old_content, Jsonb *argument, EditKind kind)
-{
-    boundary::require_valid_settings(false);
-    if (kind == EditKind::Patch)
-        return compute_patch_edit(old_content, argument);
-    engine::Limits limits = boundary::current_limits();
-    OwnedValue *old_value = boundary::make_owned_value();
-    OwnedValue *new_value = boundary::make_owned_value();
-    OwnedValue *forward = boundary::make_owned_value();
-    OwnedValue *inverse = boundary::make_owned_value();
-    // The argument first: a patch's operation count is refused before the
-    // old content is converted.
-    engine::Value &after =
-        boundary::jsonb_to_value(argument, new_value, limits, kind == EditKind::Patch);
-    engine::Value &before = boundary::jsonb_to_value(old_content, old_value, limits);
-
-    boundary::ErrorBox error;
-    bool changed = false;
-    if (!boundary::run_guarded(error, [&] {
-            engine::Context context = boundary::engine_context();
-            context.document_size = old_value->size;
-            if (kind != EditKind::Replace) {
-                engine::Value operations = std::move(after);
-                after = engine::copy_value(before, &context.interrupt);
-                if (kind == EditKind::Patch)
-                    engine::apply_patch(after, operations, context);
-                else
-                    engine::apply_merge_patch(after, operations, context);
-            }
-            changed = !engine::identical(before, after, &context.interrupt);
-            if (changed) {
-                forward->value = new engine::Value(history_patch(before, after, context));
-                inverse->value = new engine::Value(history_patch(after, before, context));
-            }
-        }))
-        boundary::raise_error(error);
-
-    EditResult result;
-    result.changed = changed;
-    result.content = kind == EditKind::Replace || !changed
-                         ? (changed ? argument : old_content)
-                         : boundary::value_to_jsonb(after, VARSIZE(old_content));
-    result.forward = changed ? boundary::value_to_jsonb(*forward->value) : nullptr;
-    result.inverse = changed ? boundary::value_to_jsonb(*inverse->value) : nullptr;
-    boundary::release(old_value);
-    boundary::release(new_value);
-    boundary::release(forward);
-    boundary::release(inverse);
     return result;
 }
 

@@ -1,7 +1,8 @@
-// Content computations of the store: new working content plus the RFC 6902
-// patches both ways, done by the engine under the error boundary. A boundary
-// file (it runs the engine under run_guarded); its namespace is its caller's,
-// the store's.
+// Content computations of the store: new working content (from jsonb's
+// binary form, boundary/jsonb_splice.h) plus the RFC 6902 patches both ways
+// (boundary/history_patch.h), and rebase checks by the engine under the
+// error boundary. A boundary file; its namespace is its caller's, the
+// store's.
 #pragma once
 
 #include "boundary/postgres_headers.h"

@@ -1,6 +1,6 @@
 // SQL-callable JSON functions: jsonb_patch, jsonb_merge_patch, jsonb_diff and
-// jsonb_pointer_get. jsonb_patch splices jsonb's binary form; merge patch and
-// diff convert (diff only the part its binary comparison leaves) into engine
+// jsonb_pointer_get. jsonb_patch and jsonb_merge_patch work on jsonb's binary
+// form; diff converts only the part its binary comparison leaves into engine
 // values owned by the call's memory context; jsonb_pointer_get reads the
 // jsonb in place. Engine work runs under run_guarded, and any error is
 // raised only after the C++ code has returned.
@@ -33,9 +33,8 @@ Datum finish(const engine::Value &value, std::size_t size_hint, boundary::OwnedV
 using Apply = void (*)(engine::Value &, const engine::Value &, engine::Context &);
 
 // The engine's tree path: (doc, patch) -> doc with apply(doc, patch) done to
-// it, converting both whole. jsonb_merge_patch's body, and the reference
-// that the spliced jsonb_patch is tested against (draft_mode_jsonb_patch_tree
-// below). is_patch: an RFC 6902 patch, which may nest deeper than a document.
+// it, converting both whole: the reference that the binary jsonb_patch and
+// jsonb_merge_patch are tested against (the test-only entry points below). is_patch: an RFC 6902 patch, which may nest deeper than a document.
 Datum apply_to_document(FunctionCallInfo fcinfo, bool is_patch, Apply apply)
 {
     boundary::require_valid_settings(true);
@@ -81,8 +80,22 @@ DRAFT_MODE_FUNCTION(draft_mode_jsonb_patch_tree, 2)
     return apply_to_document(fcinfo, true, engine::apply_patch);
 }
 
-// jsonb_merge_patch(doc jsonb, patch jsonb) returns jsonb: RFC 7396.
+// jsonb_merge_patch(doc jsonb, patch jsonb) returns jsonb: RFC 7396, written
+// straight from both arguments' binary form (boundary/jsonb_splice.h): the
+// members the patch leaves alone are copied as bytes.
 DRAFT_MODE_FUNCTION(draft_mode_jsonb_merge_patch, 2)
+{
+    boundary::require_valid_settings(true);
+    Jsonb *document = PG_GETARG_JSONB_P(0);
+    Jsonb *patch = PG_GETARG_JSONB_P(1);
+    PG_RETURN_JSONB_P(boundary::splice_merge_patch(document, patch));
+}
+
+// draft_mode_jsonb_merge_patch_tree(doc jsonb, patch jsonb) returns jsonb,
+// for the tests only, as draft_mode_jsonb_patch_tree: RFC 7396 through the
+// engine's tree, which test/sql/splice_differential.sql compares
+// jsonb_merge_patch against.
+DRAFT_MODE_FUNCTION(draft_mode_jsonb_merge_patch_tree, 2)
 {
     return apply_to_document(fcinfo, false, engine::apply_merge_patch);
 }

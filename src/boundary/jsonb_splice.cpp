@@ -1186,6 +1186,189 @@ Jsonb *splice(Jsonb *document, Jsonb **patches, int count, bool patch_first)
     return result;
 }
 
+// ---------------------------------------------------------------------------
+// RFC 7396 merge patch, written straight into the result in one walk of the
+// document and the patch together: an object's members are the union of
+// both sorted key lists (a linear merge, as the engine's Merger does), each
+// document member the patch leaves alone is copied as bytes, each patch
+// member is merged into its counterpart. Nothing is expanded: the memory is
+// the result's buffer.
+
+// The running size estimate of the engine's Merger (engine/json_patch.cpp),
+// changed at the same points and in the same order, so that exactly the same
+// merges are refused with the same error.
+struct Merge {
+    std::size_t size;
+    engine::Limits limits;
+    std::size_t work;
+};
+DRAFT_MODE_POSTGRES_SIDE(Merge);
+
+void merge_shrink(Merge &m, std::size_t bytes)
+{
+    m.size -= bytes < m.size ? bytes : m.size;
+}
+
+void merge_grow(Merge &m, std::size_t bytes)
+{
+    m.size += bytes;
+    if (m.size <= m.limits.max_document_bytes)
+        return;
+    ErrorBox box;
+    run_guarded(box, [&] { engine::throw_merge_too_large(m.limits); });
+    raise_error(box);
+}
+
+bool is_null(const Node &node)
+{
+    return node.kind == NodeKind::Ref && node.type == JENTRY_ISNULL;
+}
+
+// One key of the union of a document object's keys (none when the
+// document's value is not an object) and a patch object's, with the value
+// of each side that has it.
+struct MergeMember {
+    Key key;
+    bool in_target;
+    bool in_patch;
+    Node target;
+    Node patch;
+};
+DRAFT_MODE_POSTGRES_SIDE(MergeMember);
+
+// The two objects' members walked together in jsonb key order: a key cursor
+// and a value cursor per side, and each side's next key.
+struct MergeWalk {
+    Cursor target_keys;
+    Cursor target_values;
+    Cursor patch_keys;
+    Cursor patch_values;
+    uint32 target_left;
+    uint32 patch_left;
+    Key target_key;
+    Key patch_key;
+};
+DRAFT_MODE_POSTGRES_SIDE(MergeWalk);
+
+Key next_key(Cursor &keys, uint32 left)
+{
+    if (left == 0)
+        return {nullptr, 0};
+    Node key = cursor_next(keys);
+    return {key.data, key.length};
+}
+
+MergeWalk start_walk(const Node &target, const Node &patch)
+{
+    MergeWalk walk = {};
+    const JsonbContainer *changes = as_container(patch);
+    walk.patch_left = JsonContainerSize(changes);
+    walk.patch_keys = cursor_at(changes, 0);
+    walk.patch_values = cursor_at(changes, walk.patch_left);
+    walk.patch_key = next_key(walk.patch_keys, walk.patch_left);
+    if (is_object(target)) {
+        const JsonbContainer *members = as_container(target);
+        walk.target_left = JsonContainerSize(members);
+        walk.target_keys = cursor_at(members, 0);
+        walk.target_values = cursor_at(members, walk.target_left);
+        walk.target_key = next_key(walk.target_keys, walk.target_left);
+    }
+    return walk;
+}
+
+bool next_member(MergeWalk &walk, MergeMember *member, std::size_t &work)
+{
+    if (walk.target_left == 0 && walk.patch_left == 0)
+        return false;
+    tick(work);
+    int order = walk.target_left == 0  ? 1
+                : walk.patch_left == 0 ? -1
+                                       : compare_keys(walk.target_key, walk.patch_key);
+    member->in_target = order <= 0;
+    member->in_patch = order >= 0;
+    if (member->in_target) {
+        member->key = walk.target_key;
+        member->target = cursor_next(walk.target_values);
+        walk.target_key = next_key(walk.target_keys, --walk.target_left);
+    }
+    if (member->in_patch) {
+        member->key = walk.patch_key;
+        member->patch = cursor_next(walk.patch_values);
+        walk.patch_key = next_key(walk.patch_keys, --walk.patch_left);
+    }
+    return true;
+}
+
+// A member the result keeps: every one but those the patch sets to null.
+bool kept(const MergeMember &member)
+{
+    return !(member.in_patch && is_null(member.patch));
+}
+
+// Writes the merge of patch into target (both references); returns its
+// JEntry. The estimate changes as in Merger::merge_into: a non-object patch
+// replaces the target; an object patch turns a non-object target into {},
+// then, per patch member in key order, a null deletes the member, a new
+// member counts as a null before its value is merged into it.
+uint32 write_merged(StringInfo buffer, const Node &target, const Node &patch, Merge &m)
+{
+    tick(m.work);
+    if (!is_object(patch)) {
+        merge_shrink(m, node_size(target, m.work));
+        merge_grow(m, node_size(patch, m.work));
+        return write_node(buffer, patch, m.work);
+    }
+    if (!is_object(target))
+        merge_shrink(m, node_size(target, m.work));
+    check_stack_depth();
+    MergeMember member;
+    uint32 count = 0;
+    MergeWalk walk = start_walk(target, patch);
+    while (next_member(walk, &member, m.work))
+        count += kept(member) ? 1 : 0;
+
+    int start = buffer->len;
+    pad_to_int(buffer);
+    uint32 header = count | JB_FOBJECT;
+    appendBinaryStringInfo(buffer, reinterpret_cast<const char *>(&header), sizeof header);
+    int entries = reserve(buffer, static_cast<int>(2 * count * sizeof(JEntry)));
+    uint32 total = 0;
+    uint32 index = 0;
+    walk = start_walk(target, patch);
+    while (next_member(walk, &member, m.work)) {
+        if (!kept(member))
+            continue;
+        check_length(static_cast<uint64>(total) + member.key.length);
+        appendBinaryStringInfo(buffer, member.key.data, static_cast<int>(member.key.length));
+        store_entry(buffer, entries, index++, member.key.length, total);
+    }
+    walk = start_walk(target, patch);
+    while (next_member(walk, &member, m.work)) {
+        std::size_t key_bytes = engine::member_key_bytes + member.key.length;
+        if (!kept(member)) {
+            if (member.in_target)
+                merge_shrink(m, key_bytes + node_size(member.target, m.work));
+            continue;
+        }
+        uint32 entry;
+        if (!member.in_patch) {
+            entry = write_node(buffer, member.target, m.work);
+        } else {
+            Node into = member.target;
+            if (!member.in_target) {
+                merge_grow(m, key_bytes + engine::value_node_bytes);
+                into = {};
+                into.kind = NodeKind::Ref;
+                into.type = JENTRY_ISNULL;
+            }
+            entry = write_merged(buffer, into, member.patch, m);
+        }
+        store_entry(buffer, entries, index++, entry, total);
+    }
+    check_length(static_cast<uint64>(buffer->len - start));
+    return JENTRY_ISCONTAINER | static_cast<uint32>(buffer->len - start);
+}
+
 } // namespace
 
 Jsonb *splice_patch(Jsonb *document, Jsonb *patch)
@@ -1196,6 +1379,39 @@ Jsonb *splice_patch(Jsonb *document, Jsonb *patch)
 Jsonb *splice_patches(Jsonb *document, Jsonb **patches, int count)
 {
     return splice(document, patches, count, false);
+}
+
+Jsonb *splice_merge_patch(Jsonb *document, Jsonb *patch)
+{
+    engine::Limits limits = current_limits();
+    // Both are bounded as documents, the patch first (as jsonb_merge_patch
+    // converted them).
+    measure_input(patch, limits, false);
+    Merge m = {};
+    m.size = measure_input(document, limits, false);
+    m.limits = limits;
+    Node target = root_node(document);
+    Node change = root_node(patch);
+    if (!is_object(change)) {
+        // The patch replaces the whole document: the result is the patch.
+        merge_shrink(m, node_size(target, m.work));
+        merge_grow(m, node_size(change, m.work));
+        return patch;
+    }
+    StringInfoData buffer;
+    initStringInfo(&buffer);
+    std::size_t size_hint = static_cast<std::size_t>(VARSIZE(document)) + VARSIZE(patch);
+    if (size_hint < MaxAllocSize / 2)
+        enlargeStringInfo(&buffer, static_cast<int>(size_hint + size_hint / 8));
+    reserve(&buffer, VARHDRSZ);
+    write_merged(&buffer, target, change, m);
+    SET_VARSIZE(buffer.data, buffer.len);
+    return reinterpret_cast<Jsonb *>(buffer.data);
+}
+
+std::size_t check_document(Jsonb *document)
+{
+    return measure_input(document, current_limits(), false);
 }
 
 } // namespace draft_mode::boundary

@@ -1,6 +1,6 @@
-// RFC 6902 patches applied to jsonb's binary form by splicing: the product
-// path of draft_mode.jsonb_patch and of the store's patch_draft and version
-// replay.
+// RFC 6902 patches and RFC 7396 merge patches applied to jsonb's binary
+// form: the product path of draft_mode.jsonb_patch, jsonb_merge_patch and of
+// the store's patch_draft, merge_draft and version replay.
 //
 // The document becomes a lazily expanded tree whose untouched nodes are
 // references to byte ranges of the input jsonb (jsonb containers are
@@ -17,6 +17,8 @@
 // their work memory is a child memory context, freed before they return.
 #pragma once
 
+#include <cstddef>
+
 #include "boundary/postgres_headers.h"
 
 namespace draft_mode::boundary {
@@ -30,5 +32,17 @@ Jsonb *splice_patch(Jsonb *document, Jsonb *patch);
 // document is bounded first, then each patch in turn before it is applied.
 // One serialization at the end.
 Jsonb *splice_patches(Jsonb *document, Jsonb **patches, int count);
+
+// jsonb_merge_patch(document, patch): both are bounded as documents, the
+// patch first, then the merge is written straight into the result (no tree:
+// every member the patch leaves alone is copied as bytes). Results, errors
+// and limits are those of the engine's apply_merge_patch. The result is in
+// CurrentMemoryContext, or is patch itself when patch is not an object.
+Jsonb *splice_merge_patch(Jsonb *document, Jsonb *patch);
+
+// Refuses a document the engine would refuse on conversion (54000 past
+// max_document_size or max_depth, jsonb_to_value's error), without
+// converting it; returns its engine size (engine::approximate_size).
+std::size_t check_document(Jsonb *document);
 
 } // namespace draft_mode::boundary

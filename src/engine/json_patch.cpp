@@ -482,13 +482,8 @@ class Merger {
     void grow(std::size_t bytes)
     {
         size_ += bytes;
-        std::size_t limit = context_.limits.max_document_bytes;
-        if (size_ > limit)
-            throw EngineError(ErrorKind::LimitExceeded,
-                              "merge result would exceed the document size limit of " +
-                                  std::to_string(limit) + " bytes",
-                              "{\"limit\":\"max_document_size\",\"value\":" +
-                                  std::to_string(limit) + ",\"reason\":\"max_document_size\"}");
+        if (size_ > context_.limits.max_document_bytes)
+            throw_merge_too_large(context_.limits);
     }
 
     Context &context_;
@@ -535,6 +530,16 @@ void throw_operation_error(ErrorKind kind, std::size_t index, const char *op,
 void apply_merge_patch(Value &document, const Value &patch, Context &context)
 {
     Merger(context).merge(document, patch);
+}
+
+void throw_merge_too_large(const Limits &limits)
+{
+    std::size_t limit = limits.max_document_bytes;
+    throw EngineError(ErrorKind::LimitExceeded,
+                      "merge result would exceed the document size limit of " +
+                          std::to_string(limit) + " bytes",
+                      "{\"limit\":\"max_document_size\",\"value\":" + std::to_string(limit) +
+                          ",\"reason\":\"max_document_size\"}");
 }
 
 } // namespace draft_mode::engine

@@ -35,7 +35,15 @@ void validate_patch(const Value &patch, Context &context);
                                         const std::string &summary, const std::string &reason,
                                         const char *at_fault);
 
-// Merges patch into document in place, as RFC 7396 defines.
+// Merges patch into document in place, as RFC 7396 defines. A running
+// estimate of the result's size (approximate_size) is kept: starting from
+// context.document_size (or the document's size), each patch member in turn
+// shrinks it by what it deletes or replaces and grows it by what it adds;
+// when it passes limits.max_document_bytes, throw_merge_too_large.
 void apply_merge_patch(Value &document, const Value &patch, Context &context);
+
+// Throws the EngineError apply_merge_patch throws for a result past
+// limits.max_document_bytes (the boundary's binary merge path raises it too).
+[[noreturn]] void throw_merge_too_large(const Limits &limits);
 
 } // namespace draft_mode::engine

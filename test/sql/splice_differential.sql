@@ -1,7 +1,8 @@
 -- Differential test of jsonb_patch's binary path (splicing jsonb, the
 -- product path) against the engine's tree path (convert, apply_patch, write
 -- back), declared from the library's test-only entry point
--- draft_mode_jsonb_patch_tree. Random documents and random patches (valid,
+-- draft_mode_jsonb_patch_tree; and the same for jsonb_merge_patch (written
+-- straight from the binary form) against apply_merge_patch (at the end). Random documents and random patches (valid,
 -- failing and malformed operations, pointers with ~0 and ~1, '-', leading
 -- zeros, out-of-range and huge indexes, paths through scalars; the generator
 -- is test/sql/include/splice_generator.sql, which test/tap/splice_fuzz.t
@@ -24,7 +25,7 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS draft_mode;
 RESET client_min_messages;
 
-SELECT plan(6);
+SELECT plan(11);
 
 \i test/sql/include/splice_generator.sql
 
@@ -82,6 +83,40 @@ SELECT diag(format('doc %s patch %s: splice %s, tree %s', doc, patch, splice, tr
   FROM tight WHERE splice IS DISTINCT FROM tree ORDER BY n LIMIT 5;
 SELECT cmp_ok((SELECT count(*) FROM tight WHERE splice ->> 'sqlstate' = '54000'), '>', 100::bigint,
               'tight limits: many limit errors are compared');
+
+-- RFC 7396: jsonb_merge_patch's binary path against the engine's tree
+-- path, at default limits and under tight ones (where the size estimate of
+-- the result passes max_document_size midway through many merges).
+RESET draft_mode.max_depth;
+RESET draft_mode.max_document_size;
+RESET draft_mode.max_patch_operations;
+CREATE TEMP TABLE merge_cases ON COMMIT DROP AS
+SELECT n, doc, patch FROM pg_temp.random_merge_cases(0.2718, 3000);
+CREATE TEMP TABLE merges ON COMMIT DROP AS
+SELECT n, doc, patch, pg_temp.outcome(false, doc, patch, true) AS splice,
+       pg_temp.outcome(true, doc, patch, true) AS tree
+  FROM merge_cases;
+SELECT is((SELECT count(*) FROM merges WHERE splice IS DISTINCT FROM tree), 0::bigint,
+          'merge patch, default limits: the binary path and the tree engine agree byte for byte');
+SELECT diag(format('doc %s patch %s: splice %s, tree %s', doc, patch, splice, tree))
+  FROM merges WHERE splice IS DISTINCT FROM tree ORDER BY n LIMIT 5;
+SELECT ok((SELECT bool_and((splice ->> 'canonical')::boolean) FROM merges WHERE splice ? 'bytes'),
+          'merge patch: every result is byte-identical to PostgreSQL''s encoding of its text');
+SELECT cmp_ok((SELECT count(DISTINCT splice) FROM merges WHERE splice ? 'bytes'), '>', 1500::bigint,
+              'merge patch: many distinct results are compared');
+SET LOCAL draft_mode.max_depth = 3;
+SET LOCAL draft_mode.max_document_size = '1kB';
+CREATE TEMP TABLE tight_merges ON COMMIT DROP AS
+SELECT n, doc, patch, pg_temp.outcome(false, doc, patch, true) AS splice,
+       pg_temp.outcome(true, doc, patch, true) AS tree
+  FROM merge_cases;
+SELECT is((SELECT count(*) FROM tight_merges WHERE splice IS DISTINCT FROM tree), 0::bigint,
+          'merge patch, tight limits: the binary path and the tree engine agree, errors included');
+SELECT diag(format('doc %s patch %s: splice %s, tree %s', doc, patch, splice, tree))
+  FROM tight_merges WHERE splice IS DISTINCT FROM tree ORDER BY n LIMIT 5;
+SELECT cmp_ok((SELECT count(*) FROM tight_merges
+                WHERE splice ->> 'message' LIKE 'merge result would exceed%'), '>', 100::bigint,
+              'merge patch, tight limits: many results refused midway are compared');
 
 SELECT * FROM finish();
 ROLLBACK;

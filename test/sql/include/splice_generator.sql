@@ -3,18 +3,24 @@
 -- splice_differential.sql runs them from a fixed seed, test/tap/splice_fuzz.t from a new seed
 -- each run. Random documents and random patches: valid, failing and malformed operations,
 -- pointers with ~0 and ~1, '-', leading zeros, out-of-range and huge indexes, paths through
--- scalars. pg_temp.outcome runs one case on the binary path (jsonb_patch, splicing jsonb) or on
--- the engine's tree path (convert, apply_patch, write back), declared here from the library's
--- test-only entry points draft_mode_jsonb_patch_tree and draft_mode_jsonb_bytes. The functions
--- live in pg_temp: include again after \c.
+-- scalars; and random RFC 7396 merge patches (deleting, replacing, adding and merging members,
+-- nulls nested in new objects, non-object patches). pg_temp.outcome runs one case on the binary
+-- path (jsonb_patch or jsonb_merge_patch, on jsonb's binary form) or on the engine's tree path
+-- (convert, apply_patch or apply_merge_patch, write back), declared here from the library's
+-- test-only entry points draft_mode_jsonb_patch_tree, draft_mode_jsonb_merge_patch_tree and
+-- draft_mode_jsonb_bytes. The functions live in pg_temp: include again after \c.
 
 CREATE FUNCTION pg_temp.tree_patch(doc jsonb, patch jsonb) RETURNS jsonb
     AS 'draft_mode', 'draft_mode_jsonb_patch_tree' LANGUAGE C STRICT;
+CREATE FUNCTION pg_temp.tree_merge_patch(doc jsonb, patch jsonb) RETURNS jsonb
+    AS 'draft_mode', 'draft_mode_jsonb_merge_patch_tree' LANGUAGE C STRICT;
 CREATE FUNCTION pg_temp.jsonb_bytes(value jsonb) RETURNS bytea
     AS 'draft_mode', 'draft_mode_jsonb_bytes' LANGUAGE C STRICT;
 
--- What one implementation does: the result's bytes, or the error.
-CREATE FUNCTION pg_temp.outcome(tree boolean, doc jsonb, patch jsonb) RETURNS jsonb
+-- What one implementation does: the result's bytes, or the error. merge: patch is an RFC 7396
+-- merge patch.
+CREATE FUNCTION pg_temp.outcome(tree boolean, doc jsonb, patch jsonb, merge boolean DEFAULT false)
+RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
     result jsonb;
@@ -23,7 +29,10 @@ DECLARE
     detail text;
     hint text;
 BEGIN
-    IF tree THEN
+    IF merge THEN
+        result := CASE WHEN tree THEN pg_temp.tree_merge_patch(doc, patch)
+                       ELSE draft_mode.jsonb_merge_patch(doc, patch) END;
+    ELSIF tree THEN
         result := pg_temp.tree_patch(doc, patch);
     ELSE
         result := draft_mode.jsonb_patch(doc, patch);
@@ -208,6 +217,88 @@ BEGIN
     FOR i IN 1 .. count LOOP
         n := i;
         SELECT c.doc, c.patch INTO doc, patch FROM pg_temp.random_case() AS c;
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+
+-- A random RFC 7396 merge patch against doc, nesting at most depth levels: members of doc
+-- deleted (null), replaced, or merged into; new members (objects among them may hold nulls,
+-- which the merge drops); rarely not an object (it replaces doc).
+CREATE FUNCTION pg_temp.random_merge_patch(doc jsonb, depth int) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    patch jsonb := '{}';
+    key text;
+    r float8;
+BEGIN
+    IF depth <= 0 OR random() < 0.08 THEN
+        RETURN pg_temp.random_value(least(depth, 2));
+    END IF;
+    IF jsonb_typeof(doc) = 'object' THEN
+        FOR key IN SELECT k FROM jsonb_object_keys(doc) AS k LOOP
+            r := random();
+            CONTINUE WHEN r < 0.4;
+            patch := patch || jsonb_build_object(key,
+                CASE WHEN r < 0.6 THEN 'null'::jsonb
+                     WHEN r < 0.8 THEN pg_temp.random_merge_patch(doc -> key, depth - 1)
+                     ELSE pg_temp.random_value(2) END);
+        END LOOP;
+    END IF;
+    FOR i IN 1 .. floor(random() * 4)::int LOOP
+        patch := patch || jsonb_build_object(
+            pg_temp.pick('["a", "b", "c", "ab", "~", "/", "new", "key with space", "zz", "0", ""]') #>> '{}',
+            CASE WHEN random() < 0.2 THEN 'null'::jsonb
+                 WHEN random() < 0.5 THEN pg_temp.random_merge_patch('null', depth - 1)
+                 ELSE pg_temp.random_value(2) END);
+    END LOOP;
+    RETURN patch;
+END
+$$;
+
+-- A merge case near a 1 kB max_document_size: long strings under keys k0 .. k11 (two and three
+-- bytes: jsonb orders keys by length first), the patch deleting, replacing and adding some, so
+-- that the result's size estimate may pass the limit midway (an addition before a deletion in key
+-- order) though neither input nor the final result does.
+CREATE FUNCTION pg_temp.heavy_merge_case(OUT doc jsonb, OUT patch jsonb)
+LANGUAGE plpgsql AS $$
+BEGIN
+    doc := '{}';
+    patch := '{}';
+    FOR i IN 1 .. floor(random() * 9)::int LOOP
+        doc := doc || jsonb_build_object('k' || floor(random() * 12)::int, repeat('d', floor(random() * 120)::int));
+    END LOOP;
+    FOR i IN 1 .. 1 + floor(random() * 6)::int LOOP
+        patch := patch || jsonb_build_object('k' || floor(random() * 12)::int,
+            CASE WHEN random() < 0.35 THEN 'null'::jsonb
+                 WHEN random() < 0.3 THEN jsonb_build_object('n', repeat('p', floor(random() * 100)::int), 'x', null)
+                 ELSE to_jsonb(repeat('p', floor(random() * 150)::int)) END);
+    END LOOP;
+END
+$$;
+
+-- One random merge case: a document (about one in 20 a scalar) and a merge patch against it;
+-- a third of them heavy_merge_case.
+CREATE FUNCTION pg_temp.random_merge_case(OUT doc jsonb, OUT patch jsonb)
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF random() < 0.33 THEN
+        SELECT c.doc, c.patch INTO doc, patch FROM pg_temp.heavy_merge_case() AS c;
+        RETURN;
+    END IF;
+    doc := CASE WHEN random() < 0.05 THEN pg_temp.random_value(0) ELSE pg_temp.random_value(5) END;
+    patch := pg_temp.random_merge_patch(doc, 4);
+END
+$$;
+
+-- count random merge cases from seed, as random_cases.
+CREATE FUNCTION pg_temp.random_merge_cases(seed float8, count int) RETURNS TABLE (n int, doc jsonb, patch jsonb)
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM setseed(seed);
+    FOR i IN 1 .. count LOOP
+        n := i;
+        SELECT c.doc, c.patch INTO doc, patch FROM pg_temp.random_merge_case() AS c;
         RETURN NEXT;
     END LOOP;
 END
