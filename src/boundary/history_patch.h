@@ -1,6 +1,6 @@
 // The patch the store's history keeps for one edit, computed on jsonb's
-// binary form first (boundary::narrow_diff) so that an edit costs its
-// changed part, not the document.
+// binary form (boundary::diff_documents) so that an edit costs its changed
+// part, not the document.
 //
 // May ereport; keeps only trivially destructible locals.
 #pragma once
@@ -9,10 +9,9 @@
 
 namespace draft_mode::boundary {
 
-// The RFC 6902 patch from -> to as jsonb: engine::diff of the one location
-// under which all differences lie (the same patch a diff of the whole
-// documents gives), or, when that diff passes a bound (engine::DiffTooLarge),
-// one "replace" of the whole document. The fallback is the store's own:
+// The RFC 6902 patch from -> to as jsonb: the patch engine::diff gives, or,
+// when it passes a bound (engine::DiffTooLarge), one "replace" of the whole
+// document. The fallback is the store's own:
 // draft_mode.jsonb_diff refuses instead. from and to must differ.
 Jsonb *history_patch(Jsonb *from, Jsonb *to);
 

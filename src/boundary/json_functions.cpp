@@ -1,8 +1,9 @@
 // SQL-callable JSON functions: jsonb_patch, jsonb_merge_patch, jsonb_diff and
-// jsonb_pointer_get. jsonb_patch and jsonb_merge_patch work on jsonb's binary
-// form; diff converts only the part its binary comparison leaves into engine
-// values owned by the call's memory context; jsonb_pointer_get reads the
-// jsonb in place. Engine work runs under run_guarded, and any error is
+// jsonb_pointer_get, all on jsonb's binary form: jsonb_patch splices it,
+// jsonb_merge_patch writes its result straight from both inputs, jsonb_diff
+// walks both documents and converts only the values its patch holds (into
+// engine values owned by the call's memory context), jsonb_pointer_get
+// reads the jsonb in place. Engine work runs under run_guarded, and any error is
 // raised only after the C++ code has returned.
 #include "boundary/entry_point.h"
 #include "boundary/guard.h"
@@ -103,37 +104,37 @@ DRAFT_MODE_FUNCTION(draft_mode_jsonb_merge_patch_tree, 2)
 // jsonb_diff(source jsonb, target jsonb) returns jsonb: an RFC 6902 patch.
 // The patch depends on the arguments alone; a patch over
 // draft_mode.max_patch_operations operations or draft_mode.max_document_size
-// bytes is refused (54000) as soon as the bound is passed. The documents are
-// first compared on their binary form (boundary::narrow_diff): identical
-// subtrees cost one memcmp each, and only the values at the one location
-// under which all differences lie are converted and diffed by the engine.
+// bytes is refused (54000) as soon as the bound is passed. Both documents
+// are bounded as the engine bounds its inputs, then compared on their binary
+// form (boundary::diff_documents): identical subtrees cost one memcmp each,
+// and only the values the patch holds are converted.
 DRAFT_MODE_FUNCTION(draft_mode_jsonb_diff, 2)
 {
     boundary::require_valid_settings(true);
+    Jsonb *source = PG_GETARG_JSONB_P(0);
+    Jsonb *target = PG_GETARG_JSONB_P(1);
+    boundary::check_document(source);
+    boundary::check_document(target);
+    PG_RETURN_JSONB_P(boundary::diff_documents(source, target, true));
+}
+
+// draft_mode_jsonb_diff_tree(source jsonb, target jsonb) returns jsonb, for
+// the tests only, as draft_mode_jsonb_patch_tree: engine::diff of the
+// documents converted whole, which test/sql/splice_differential.sql compares
+// jsonb_diff against.
+DRAFT_MODE_FUNCTION(draft_mode_jsonb_diff_tree, 2)
+{
+    boundary::require_valid_settings(true);
     engine::Limits limits = boundary::current_limits();
-    Jsonb *source_input = PG_GETARG_JSONB_P(0);
-    Jsonb *target_input = PG_GETARG_JSONB_P(1);
-    boundary::check_jsonb_bounds(source_input, limits);
-    boundary::check_jsonb_bounds(target_input, limits);
-    boundary::DiffSite site;
-    boundary::narrow_diff(source_input, target_input, &site);
     boundary::OwnedValue *source = boundary::make_owned_value();
     boundary::OwnedValue *target = boundary::make_owned_value();
     boundary::OwnedValue *patch = boundary::make_owned_value();
-    engine::Value *from = nullptr;
-    engine::Value *to = nullptr;
-    if (!site.identical) {
-        Jsonb *source_part = site.whole ? source_input : JsonbValueToJsonb(&site.source);
-        Jsonb *target_part = site.whole ? target_input : JsonbValueToJsonb(&site.target);
-        from = &boundary::jsonb_to_value(source_part, source, limits);
-        to = &boundary::jsonb_to_value(target_part, target, limits);
-    }
-    const char *base = site.path.data;
+    engine::Value &from = boundary::jsonb_to_value(PG_GETARG_JSONB_P(0), source, limits);
+    engine::Value &to = boundary::jsonb_to_value(PG_GETARG_JSONB_P(1), target, limits);
     ErrorBox error;
     if (!boundary::run_guarded(error, [&] {
             engine::Context context = boundary::engine_context();
-            patch->value = new engine::Value(
-                from == nullptr ? engine::Value::array() : engine::diff(*from, *to, context, base));
+            patch->value = new engine::Value(engine::diff(from, to, context));
         }))
         boundary::raise_error(error);
     boundary::release(source);

@@ -1,7 +1,7 @@
 // Reads jsonb's binary form in place, without converting it to engine
 // values: bounds checks and pointer lookups that cost no more than the path
 // they follow (plus, for the depth limit, a look at the few containers large
-// enough to nest past it).
+// enough to nest past it), and diff.
 //
 // These functions may ereport and keep only trivially destructible locals.
 #pragma once
@@ -28,28 +28,19 @@ void check_jsonb_bounds(Jsonb *jsonb, const engine::Limits &limits);
 // elements by index; a found container is copied out as bytes.
 Jsonb *jsonb_pointer_lookup(Jsonb *jsonb, std::string_view pointer);
 
-// Where two documents differ, found on their binary form: identical when
-// they do not differ at all; else the one location under which all their
-// differences lie (path, an RFC 6901 pointer) and the two values there.
-// Trivially destructible: values point into the documents.
-struct DiffSite {
-    bool identical;
-    bool whole;        // the location is the root: source and target are the documents
-    JsonbValue source; // when not whole: a scalar, or a jbvBinary container
-    JsonbValue target;
-    StringInfoData path;
-};
-
-// Narrows a diff before anything is converted: descends while the two
-// containers differ in one place only (objects with the same keys and one
-// value not byte-identical; arrays whose common prefix and suffix, found by
-// comparing elements' bytes, leave one element on each side), which is
-// exactly where jsonb_diff's engine walk would descend. jsonb's encoding of
-// a value depends only on the value (numbers' display scale included), so
-// byte-identical subtrees are identical() ones; when bytes differ but the
-// values are identical the site is only less narrow, never wrong. Polls for
-// query cancel about every 1,024 elements or 1 MB of bytes compared (a deep
-// document compares its large differing subtree once per level).
-void narrow_diff(Jsonb *source, Jsonb *target, DiffSite *site);
+// The RFC 6902 patch from source to target that engine::diff gives for the
+// converted documents, operation for operation, computed on their binary
+// forms: the engine's Differ step by step (boundary/jsonb_read.cpp) with
+// byte equality for identical() (jsonb's encoding of a value depends only
+// on the value, numbers' display scale included), so identical subtrees
+// cost one memcmp and nothing is converted but the values the patch holds.
+// Array elements get ids from a 64-bit hash of their bytes (the engine's
+// structural_hash), so a patch could differ from the engine's only where
+// more than 8 distinct elements of one array share a hash (then it is
+// longer, never wrong). diff's bounds (max_patch_operations,
+// max_document_size) are counted by the engine: past one, raise: its 54000
+// error; else nullptr. The inputs are not bounded here. Polls for query
+// cancel about every 1,024 elements or 1 MB of bytes compared.
+Jsonb *diff_documents(Jsonb *source, Jsonb *target, bool raise);
 
 } // namespace draft_mode::boundary

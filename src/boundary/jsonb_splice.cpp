@@ -1414,4 +1414,10 @@ std::size_t check_document(Jsonb *document)
     return measure_input(document, current_limits(), false);
 }
 
+std::size_t container_engine_size(const JsonbContainer *container)
+{
+    std::size_t work = 0;
+    return binary_size(container, work);
+}
+
 } // namespace draft_mode::boundary

@@ -45,4 +45,8 @@ Jsonb *splice_merge_patch(Jsonb *document, Jsonb *patch);
 // converting it; returns its engine size (engine::approximate_size).
 std::size_t check_document(Jsonb *document);
 
+// A binary container's engine size (engine::approximate_size of it
+// converted), read from its JEntries.
+std::size_t container_engine_size(const JsonbContainer *container);
+
 } // namespace draft_mode::boundary

@@ -81,22 +81,16 @@ constexpr std::size_t kCollapseSlack = 64 * 1024;
 // adversarial hash (an unmatched value only costs a larger patch).
 constexpr std::size_t kMaxBucketCandidates = 8;
 
-// One step of an edit script over the middles of two arrays.
-enum class Edit : std::uint8_t { Keep, Delete, Insert };
-
 // Builds patch operations while the two documents are walked together.
 class Differ {
   public:
-    Differ(Context &context, Pointer base) : context_(context), path_(std::move(base)) {}
+    Differ(PatchBuilder patch, Context &context, Pointer base)
+        : patch_(patch), context_(context), path_(std::move(base))
+    {
+    }
 
-    // Appends to ops what turns source into target at the current path.
+    // Appends to the patch what turns source into target at the current path.
     void diff_value(const Value &source, const Value &target);
-
-    // Hands over the operations collected so far.
-    Array take_ops() { return std::move(ops_); }
-
-    // Engine bytes of the operations collected so far.
-    std::size_t bytes() const { return bytes_; }
 
   private:
     void diff_object(const Object &source, const Object &target);
@@ -107,12 +101,11 @@ class Differ {
     void emit(const char *op, const std::string &path, const Value *value);
     void collapse_if_larger(std::size_t first, std::size_t bytes_before, const Value &target);
 
+    PatchBuilder patch_;
     Context &context_;
     // Path of the value being diffed; tokens are pushed and popped on the way
     // down so that recursion does not copy the whole path at every level.
     Pointer path_;
-    Array ops_;
-    std::size_t bytes_ = 0;
 };
 
 // What one operation object costs in engine memory, its value aside: the
@@ -122,31 +115,46 @@ std::size_t operation_bytes(const std::string &path)
     return value_node_bytes + 3 * (member_key_bytes + value_node_bytes) + 16 + path.size();
 }
 
-// Appends one operation {"op", "path"[, "value"]}; members are added in jsonb
-// key order ("op" < "path" < "value": shorter keys first).
-// Both bounds are checked before anything is allocated for the operation.
-void Differ::emit(const char *op, const std::string &path, const Value *value)
+// Counts one operation against the bounds: both are checked before
+// anything is allocated for it.
+void count_operation(PatchBuilder &patch, const std::string &path, const Value *value,
+                     Context &context)
 {
-    const Limits &limits = context_.limits;
-    if (ops_.size() >= limits.max_operations)
+    const Limits &limits = context.limits;
+    if (patch.ops.size() >= limits.max_operations)
         throw DiffTooLarge("diff would have more than " + std::to_string(limits.max_operations) +
                                " operations",
                            "{\"limit\":\"max_patch_operations\",\"value\":" +
                                std::to_string(limits.max_operations) + "}");
-    bytes_ += operation_bytes(path);
-    if (value != nullptr && bytes_ <= limits.max_document_bytes)
-        bytes_ += approximate_size(*value, &context_.interrupt);
-    if (bytes_ > limits.max_document_bytes)
+    patch.bytes += operation_bytes(path);
+    if (value != nullptr && patch.bytes <= limits.max_document_bytes)
+        patch.bytes += approximate_size(*value, &context.interrupt);
+    if (patch.bytes > limits.max_document_bytes)
         throw DiffTooLarge("diff would be larger than the document size limit of " +
                                std::to_string(limits.max_document_bytes) + " bytes",
                            "{\"limit\":\"max_document_size\",\"value\":" +
                                std::to_string(limits.max_document_bytes) + "}");
+}
+
+// Appends {"op", "path"[, "value"]}; members are added in jsonb key order
+// ("op" < "path" < "value": shorter keys first).
+void push_operation(PatchBuilder &patch, const char *op, const std::string &path, Value value,
+                    bool has_value)
+{
     Object operation;
     operation.append_sorted("op", Value::string(op));
     operation.append_sorted("path", Value::string(path));
-    if (value != nullptr)
-        operation.append_sorted("value", copy_value(*value, &context_.interrupt));
-    ops_.push_back(Value::object(std::move(operation)));
+    if (has_value)
+        operation.append_sorted("value", std::move(value));
+    patch.ops.push_back(Value::object(std::move(operation)));
+}
+
+void Differ::emit(const char *op, const std::string &path, const Value *value)
+{
+    count_operation(patch_, path, value, context_);
+    push_operation(patch_, op, path,
+                   value != nullptr ? copy_value(*value, &context_.interrupt) : Value(),
+                   value != nullptr);
 }
 
 // Dispatches on kind: containers of the same kind are diffed member by member
@@ -160,15 +168,15 @@ void Differ::diff_value(const Value &source, const Value &target)
     }
     switch (source.kind()) {
     case Kind::Object: {
-        std::size_t first = ops_.size();
-        std::size_t bytes_before = bytes_;
+        std::size_t first = patch_.ops.size();
+        std::size_t bytes_before = patch_.bytes;
         diff_object(source.as_object(), target.as_object());
         collapse_if_larger(first, bytes_before, target);
         return;
     }
     case Kind::Array: {
-        std::size_t first = ops_.size();
-        std::size_t bytes_before = bytes_;
+        std::size_t first = patch_.ops.size();
+        std::size_t bytes_before = patch_.bytes;
         diff_array(source.as_array(), target.as_array());
         collapse_if_larger(first, bytes_before, target);
         return;
@@ -180,25 +188,18 @@ void Differ::diff_value(const Value &source, const Value &target)
     }
 }
 
-// Replaces the operations emitted since first (bytes_before the engine
-// bytes before them) by one "replace" of target when they are larger than
-// it, so a patch is never much larger than replacing the smallest container
-// enclosing its changes (many changes under a long path repeat that path in
-// every operation: 2,000 changed numbers 500 levels deep gave a 2 MB patch
-// for an 11 KB array). Only past kCollapseSlack bytes, so that small diffs
-// keep their fine-grained operations (which rebase and readers of the
-// history use); the target is measured only then.
+// Replaces the operations emitted since first by one "replace" of target
+// when they are larger than it (see may_collapse, collapse_wanted).
 void Differ::collapse_if_larger(std::size_t first, std::size_t bytes_before, const Value &target)
 {
-    std::size_t emitted = bytes_ - bytes_before;
-    if (ops_.size() - first < 2 || emitted <= kCollapseSlack)
+    if (!may_collapse(patch_, first, bytes_before))
         return;
     std::string path = path_.to_string();
-    if (emitted <= operation_bytes(path) + approximate_size(target, &context_.interrupt))
+    if (!collapse_wanted(patch_, bytes_before, path,
+                         approximate_size(target, &context_.interrupt)))
         return;
-    ops_.erase(ops_.begin() + static_cast<std::ptrdiff_t>(first), ops_.end());
-    bytes_ = bytes_before;
-    emit("replace", path, &target);
+    Value copy = copy_value(target, &context_.interrupt);
+    collapse(patch_, first, bytes_before, path, &copy, context_);
 }
 
 // Merge-walks two objects whose members are both sorted in jsonb key order:
@@ -262,21 +263,21 @@ void Differ::diff_positionally(const Array &source, const Array &target, std::si
 // identical() values: structural_hash buckets them, identical() confirms.
 // O(size of the elements) unless hashes collide.
 void assign_ids(const Array &source, const Array &target, std::size_t begin, std::size_t source_end,
-                std::size_t target_end, std::vector<std::size_t> &source_ids,
-                std::vector<std::size_t> &target_ids, Context &context)
+                std::size_t target_end, ElementIds &source_ids, ElementIds &target_ids,
+                Context &context)
 {
     // Hash -> the distinct values seen with that hash, as (value, id).
-    std::unordered_map<std::uint64_t, std::vector<std::pair<const Value *, std::size_t>>> buckets;
-    std::size_t next_id = 0;
+    std::unordered_map<std::uint64_t, std::vector<std::pair<const Value *, std::uint32_t>>> buckets;
+    std::uint32_t next_id = 0;
     auto id_of = [&](const Value &value) {
-        std::vector<std::pair<const Value *, std::size_t>> &bucket =
+        std::vector<std::pair<const Value *, std::uint32_t>> &bucket =
             buckets[structural_hash(value, &context.interrupt)];
         for (const auto &candidate : bucket) {
             context.interrupt.tick();
             if (identical(*candidate.first, value, &context.interrupt))
                 return candidate.second;
         }
-        std::size_t id = next_id++;
+        std::uint32_t id = next_id++;
         if (bucket.size() < kMaxBucketCandidates)
             bucket.emplace_back(&value, id);
         return id;
@@ -297,7 +298,7 @@ void assign_ids(const Array &source, const Array &target, std::size_t begin, std
 // to max_distance. Returns false when the distance is larger; otherwise fills
 // script with Keep/Delete/Insert steps in order. O((N+M)·D) time, O(D²)
 // memory for the trace of furthest-reaching points.
-bool shortest_edit_script(const std::vector<std::size_t> &a, const std::vector<std::size_t> &b,
+bool shortest_edit_script(const ElementIds &a, const ElementIds &b,
                           std::size_t max_distance, std::vector<Edit> &script, Context &context)
 {
     const std::ptrdiff_t n = static_cast<std::ptrdiff_t>(a.size());
@@ -374,7 +375,7 @@ bool shortest_edit_script(const std::vector<std::size_t> &a, const std::vector<s
 // deleted and inserted (which the replay pairs position by position). So
 // deleting every 19th of 5,000 numbers gives 263 removals, not one replace
 // per shifted position. O(N + M) plus the gaps' bounded searches.
-void anchored_edit_script(const std::vector<std::size_t> &a, const std::vector<std::size_t> &b,
+void anchored_edit_script(const ElementIds &a, const ElementIds &b,
                           std::vector<Edit> &script, Context &context)
 {
     // Per id: occurrences in a and in b, and its (last) position in b.
@@ -428,9 +429,9 @@ void anchored_edit_script(const std::vector<std::size_t> &a, const std::vector<s
     std::size_t from_b = 0;
     std::vector<Edit> gap_script;
     for (const auto &[end_a, end_b] : anchors) {
-        std::vector<std::size_t> gap_a(a.begin() + static_cast<std::ptrdiff_t>(from_a),
+        ElementIds gap_a(a.begin() + static_cast<std::ptrdiff_t>(from_a),
                                        a.begin() + static_cast<std::ptrdiff_t>(end_a));
-        std::vector<std::size_t> gap_b(b.begin() + static_cast<std::ptrdiff_t>(from_b),
+        ElementIds gap_b(b.begin() + static_cast<std::ptrdiff_t>(from_b),
                                        b.begin() + static_cast<std::ptrdiff_t>(end_b));
         if (!gap_a.empty() && !gap_b.empty() &&
             shortest_edit_script(gap_a, gap_b, kMaxEditDistance, gap_script, context)) {
@@ -468,8 +469,7 @@ std::size_t script_operations(const std::vector<Edit> &script)
 }
 
 // The same for pairing by position: every differing pair, and the tail.
-std::size_t positional_operations(const std::vector<std::size_t> &a,
-                                  const std::vector<std::size_t> &b)
+std::size_t positional_operations(const ElementIds &a, const ElementIds &b)
 {
     std::size_t common = std::min(a.size(), b.size());
     std::size_t operations = std::max(a.size(), b.size()) - common;
@@ -507,19 +507,13 @@ void Differ::diff_array(const Array &source, const Array &target)
         return;
     }
 
-    std::vector<std::size_t> source_ids;
-    std::vector<std::size_t> target_ids;
+    ElementIds source_ids;
+    ElementIds target_ids;
     assign_ids(source, target, prefix, source_end, target_end, source_ids, target_ids, context_);
     std::vector<Edit> script;
-    if (!shortest_edit_script(source_ids, target_ids, kMaxEditDistance, script, context_)) {
-        // Anchors help when the arrays keep most of their order (scattered
-        // edits); when they do not (a reversal), pairing by position is
-        // shorter. Each side's operation count is estimated from the ids.
-        anchored_edit_script(source_ids, target_ids, script, context_);
-        if (script_operations(script) >= positional_operations(source_ids, target_ids)) {
-            diff_positionally(source, target, prefix, source_end, target_end);
-            return;
-        }
+    if (!array_edit_script(source_ids, target_ids, script, context_)) {
+        diff_positionally(source, target, prefix, source_end, target_end);
+        return;
     }
 
     // Replay the script. The array as the patch has rebuilt it so far is
@@ -577,9 +571,51 @@ void Differ::diff_array(const Array &source, const Array &target)
 
 Value diff(const Value &source, const Value &target, Context &context, std::string_view base)
 {
-    Differ differ(context, Pointer::parse(base));
+    Array ops;
+    std::size_t bytes = 0;
+    Differ differ(PatchBuilder{ops, bytes}, context, Pointer::parse(base));
     differ.diff_value(source, target);
-    return Value::array(differ.take_ops());
+    return Value::array(std::move(ops));
+}
+
+void append_operation(PatchBuilder &patch, const char *op, const std::string &path, Value *value,
+                      Context &context)
+{
+    count_operation(patch, path, value, context);
+    push_operation(patch, op, path, value != nullptr ? std::move(*value) : Value(),
+                   value != nullptr);
+}
+
+bool may_collapse(const PatchBuilder &patch, std::size_t first, std::size_t bytes_before)
+{
+    return patch.ops.size() - first >= 2 && patch.bytes - bytes_before > kCollapseSlack;
+}
+
+bool collapse_wanted(const PatchBuilder &patch, std::size_t bytes_before, const std::string &path,
+                     std::size_t target_size)
+{
+    return patch.bytes - bytes_before > operation_bytes(path) + target_size;
+}
+
+void collapse(PatchBuilder &patch, std::size_t first, std::size_t bytes_before,
+              const std::string &path, Value *target, Context &context)
+{
+    patch.ops.erase(patch.ops.begin() + static_cast<std::ptrdiff_t>(first), patch.ops.end());
+    patch.bytes = bytes_before;
+    append_operation(patch, "replace", path, target, context);
+}
+
+bool array_edit_script(const ElementIds &source_ids, const ElementIds &target_ids,
+                       std::vector<Edit> &script,
+                       Context &context)
+{
+    if (shortest_edit_script(source_ids, target_ids, kMaxEditDistance, script, context))
+        return true;
+    // Anchors help when the arrays keep most of their order (scattered
+    // edits); when they do not (a reversal), pairing by position is
+    // shorter. Each side's operation count is estimated from the ids.
+    anchored_edit_script(source_ids, target_ids, script, context);
+    return script_operations(script) < positional_operations(source_ids, target_ids);
 }
 
 Value replace_whole_document(const Value &target, Context &context)

@@ -2,7 +2,9 @@
 -- product path) against the engine's tree path (convert, apply_patch, write
 -- back), declared from the library's test-only entry point
 -- draft_mode_jsonb_patch_tree; and the same for jsonb_merge_patch (written
--- straight from the binary form) against apply_merge_patch (at the end). Random documents and random patches (valid,
+-- straight from the binary form) against apply_merge_patch, and for
+-- jsonb_diff (walking both binary forms) against the engine's diff of the
+-- converted documents (at the end). Random documents and random patches (valid,
 -- failing and malformed operations, pointers with ~0 and ~1, '-', leading
 -- zeros, out-of-range and huge indexes, paths through scalars; the generator
 -- is test/sql/include/splice_generator.sql, which test/tap/splice_fuzz.t
@@ -25,7 +27,7 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS draft_mode;
 RESET client_min_messages;
 
-SELECT plan(11);
+SELECT plan(16);
 
 \i test/sql/include/splice_generator.sql
 
@@ -93,8 +95,8 @@ RESET draft_mode.max_patch_operations;
 CREATE TEMP TABLE merge_cases ON COMMIT DROP AS
 SELECT n, doc, patch FROM pg_temp.random_merge_cases(0.2718, 3000);
 CREATE TEMP TABLE merges ON COMMIT DROP AS
-SELECT n, doc, patch, pg_temp.outcome(false, doc, patch, true) AS splice,
-       pg_temp.outcome(true, doc, patch, true) AS tree
+SELECT n, doc, patch, pg_temp.outcome(false, doc, patch, 'merge') AS splice,
+       pg_temp.outcome(true, doc, patch, 'merge') AS tree
   FROM merge_cases;
 SELECT is((SELECT count(*) FROM merges WHERE splice IS DISTINCT FROM tree), 0::bigint,
           'merge patch, default limits: the binary path and the tree engine agree byte for byte');
@@ -107,8 +109,8 @@ SELECT cmp_ok((SELECT count(DISTINCT splice) FROM merges WHERE splice ? 'bytes')
 SET LOCAL draft_mode.max_depth = 3;
 SET LOCAL draft_mode.max_document_size = '1kB';
 CREATE TEMP TABLE tight_merges ON COMMIT DROP AS
-SELECT n, doc, patch, pg_temp.outcome(false, doc, patch, true) AS splice,
-       pg_temp.outcome(true, doc, patch, true) AS tree
+SELECT n, doc, patch, pg_temp.outcome(false, doc, patch, 'merge') AS splice,
+       pg_temp.outcome(true, doc, patch, 'merge') AS tree
   FROM merge_cases;
 SELECT is((SELECT count(*) FROM tight_merges WHERE splice IS DISTINCT FROM tree), 0::bigint,
           'merge patch, tight limits: the binary path and the tree engine agree, errors included');
@@ -117,6 +119,71 @@ SELECT diag(format('doc %s patch %s: splice %s, tree %s', doc, patch, splice, tr
 SELECT cmp_ok((SELECT count(*) FROM tight_merges
                 WHERE splice ->> 'message' LIKE 'merge result would exceed%'), '>', 100::bigint,
               'merge patch, tight limits: many results refused midway are compared');
+
+-- jsonb_diff's walk of the binary forms against the engine's diff of the
+-- converted documents: random pairs (the target made from the source by
+-- random patches), and pairs that reach diff's other paths: the anchored
+-- script past 256 edits, pairing by position (a reversal), repeated
+-- elements, operations collapsed into one "replace" of their container
+-- (past 64 KB: of an object, of a nested object, of an array, under keys
+-- whose escaped path is longer than the key), and removals and additions
+-- at both ends.
+RESET draft_mode.max_depth;
+RESET draft_mode.max_document_size;
+CREATE TEMP TABLE diff_cases ON COMMIT DROP AS
+SELECT n, doc, patch FROM pg_temp.random_diff_cases(-0.5772, 2000);
+INSERT INTO diff_cases
+SELECT 10000 + row_number() OVER (), source, target
+  FROM (VALUES
+    ((SELECT jsonb_agg(i) FROM generate_series(1, 5000) AS i),
+     (SELECT jsonb_agg(i) FROM generate_series(1, 5000) AS i WHERE i % 19 <> 0)),
+    ((SELECT jsonb_agg(i) FROM generate_series(1, 300) AS i),
+     (SELECT jsonb_agg(i ORDER BY i DESC) FROM generate_series(1, 300) AS i)),
+    ((SELECT jsonb_agg(i % 3) FROM generate_series(1, 400) AS i),
+     (SELECT jsonb_agg(i % 4) FROM generate_series(1, 400) AS i)),
+    ((SELECT jsonb_object_agg('key' || i, i) FROM generate_series(1, 1500) AS i),
+     (SELECT jsonb_object_agg('key' || i, i + 1) FROM generate_series(1, 1500) AS i)),
+    ((SELECT jsonb_build_object('a', jsonb_object_agg('key' || i, i), 'b', jsonb_build_array(1, 2)) FROM generate_series(1, 1500) AS i),
+     (SELECT jsonb_build_object('a', jsonb_object_agg('key' || i, i + 1), 'b', jsonb_build_array(1, 3)) FROM generate_series(1, 1500) AS i)),
+    ((SELECT jsonb_build_object('list', jsonb_agg(jsonb_build_object('id', i, 'n', i))) FROM generate_series(1, 2000) AS i),
+     (SELECT jsonb_build_object('list', jsonb_agg(jsonb_build_object('id', i, 'n', -i))) FROM generate_series(1, 2000) AS i)),
+    ((SELECT jsonb_build_object(repeat('~/', 60), jsonb_object_agg(repeat('~/', 40) || i, i)) FROM generate_series(1, 400) AS i),
+     (SELECT jsonb_build_object(repeat('~/', 60), jsonb_object_agg(repeat('~/', 40) || i, -i)) FROM generate_series(1, 400) AS i)),
+    ((SELECT jsonb_build_object('list', jsonb_agg(jsonb_build_object('id', i, 'name', 'item ' || i))) FROM generate_series(1, 3000) AS i),
+     (SELECT jsonb_build_object('list', jsonb_agg(jsonb_build_object('id', i, 'name', CASE WHEN i IN (7, 1500, 2990) THEN 'renamed' ELSE 'item ' || i END))
+                                  || jsonb_build_array(jsonb_build_object('id', 0))) FROM generate_series(2, 3000) AS i)),
+    ('[1, 2, 3, 4, 5]', '[0, 2, 3, 4]'),
+    ('[1, 2, 3]', '[1, 2, 3, 4, 5, 6]'),
+    ('[1, 2, 3, 4, 5, 6]', '[1, 6]'),
+    ('{"a": [1, {"b": 1.0}], "c": "x"}', '{"a": [1, {"b": 1.00}], "d": null}'),
+    ('1', '"1"'), ('[]', '{}'), ('{"a": 1}', '[1]'), ('null', '{"a": null}'))
+    AS crafted(source, target);
+CREATE TEMP TABLE diffs ON COMMIT DROP AS
+SELECT n, doc, patch, pg_temp.outcome(false, doc, patch, 'diff') AS splice,
+       pg_temp.outcome(true, doc, patch, 'diff') AS tree
+  FROM diff_cases;
+SELECT is((SELECT count(*) FROM diffs WHERE splice IS DISTINCT FROM tree), 0::bigint,
+          'diff, default limits: the binary walk and the tree engine agree byte for byte');
+SELECT diag(format('source %s target %s: binary %s, tree %s', left(doc::text, 300), left(patch::text, 300),
+                   left(splice::text, 300), left(tree::text, 300)))
+  FROM diffs WHERE splice IS DISTINCT FROM tree ORDER BY n LIMIT 5;
+SELECT cmp_ok((SELECT count(DISTINCT splice) FROM diffs WHERE splice ? 'bytes'), '>', 1000::bigint,
+              'diff: many distinct patches are compared');
+SELECT ok((SELECT bool_and(draft_mode.jsonb_patch(doc, pg_temp.tree_diff(doc, patch)) = patch) FROM diff_cases WHERE n > 10000),
+          'diff: the crafted pairs'' patches apply (the comparison is not between two wrong patches)');
+SET LOCAL draft_mode.max_depth = 3;
+SET LOCAL draft_mode.max_document_size = '1kB';
+SET LOCAL draft_mode.max_patch_operations = 4;
+CREATE TEMP TABLE tight_diffs ON COMMIT DROP AS
+SELECT n, doc, patch, pg_temp.outcome(false, doc, patch, 'diff') AS splice,
+       pg_temp.outcome(true, doc, patch, 'diff') AS tree
+  FROM diff_cases WHERE n <= 1000;
+SELECT is((SELECT count(*) FROM tight_diffs WHERE splice IS DISTINCT FROM tree), 0::bigint,
+          'diff, tight limits: the binary walk and the tree engine agree, errors included');
+SELECT diag(format('source %s target %s: binary %s, tree %s', doc, patch, splice, tree))
+  FROM tight_diffs WHERE splice IS DISTINCT FROM tree ORDER BY n LIMIT 5;
+SELECT cmp_ok((SELECT count(*) FROM tight_diffs WHERE splice ->> 'message' LIKE 'diff would%'), '>', 30::bigint,
+              'diff, tight limits: many patches refused past a bound are compared');
 
 SELECT * FROM finish();
 ROLLBACK;

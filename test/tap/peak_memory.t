@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Peak backend memory of the JSON functions stays within a small multiple of their input + output
 # (issue 14): jsonb_patch (one replace, a 20-operation patch, the add of a large value),
-# jsonb_merge_patch (a catalog, a document of nulls), jsonb_diff and jsonb_pointer_get (a leaf, a large subtree) on documents of
+# jsonb_merge_patch (a catalog, a document of nulls), jsonb_diff (one change, scattered changes
+# in a catalog and in a document of nulls) and jsonb_pointer_get (a leaf, a large subtree) on documents of
 # about 1 MB and 10 MB. Method of test/tap/hostile_inputs.t: the backend's peak resident memory
 # (VmHWM in /proc/self/status) in a fresh session, read before and after a statement. Each case:
 # a warm-up on tiny inputs (library, plans, caches), then a baseline statement that reads and
@@ -15,8 +16,9 @@
 # The bound: the call's own peak <= 2 x (input + output) for every function, the issue's "small
 # multiple", which a regression to converting the whole document would fail. What they need: a
 # splice, its result (1x output) and the containers on the edited paths (24 bytes a child); a
-# merge patch, its result alone (written straight from both inputs); a diff and a pointer read,
-# the binary form in place and a copy of what they return. Measured on PostgreSQL 15:
+# merge patch, its result alone (written straight from both inputs); a diff, the binary forms in
+# place, an id per element of an array's differing middle, and its patch; a pointer read, the
+# binary form in place and a copy of what it returns. Measured on PostgreSQL 15:
 # jsonb_patch 0.5x-1.0x, jsonb_merge_patch 0.5x (its output), jsonb_diff and jsonb_pointer_get under
 # 0.6x; the engine's tree path 2.7x-2.8x for the same one replace (draft_mode_jsonb_patch_tree)
 # and, before jsonb_merge_patch was written from the binary form, 3x for the merge and 6.5x for
@@ -92,6 +94,15 @@ SELECT size || ' ' || name, call, a, b
                              'index', jsonb_build_object('key7', 1, 'key8', NULL, 'added', 'x'))),
          ('jsonb_diff, one change', 'draft_mode.jsonb_diff(a, b)', doc,
           jsonb_set(doc, ARRAY['items', (items / 2)::text, 'price'], '1')),
+         ('jsonb_diff, scattered changes', 'draft_mode.jsonb_diff(a, b)', doc,
+          jsonb_set(jsonb_set(jsonb_set(jsonb_insert(doc, '{items, 100}', '{"id": 0}'),
+                                        ARRAY['items', (items / 2)::text, 'price'], '1'),
+                              ARRAY['items', (items - 10)::text, 'name'], '"renamed"'),
+                    '{index, key7}', '"changed"') - 'meta'),
+         ('jsonb_diff, scattered changes in a document of nulls', 'draft_mode.jsonb_diff(a, b)',
+          (SELECT jsonb_build_object('list', jsonb_agg(NULL::int)) FROM generate_series(1, items * 40)),
+          (SELECT jsonb_build_object('list', jsonb_agg(CASE WHEN i IN (10, items * 20, items * 40 - 10) THEN i END))
+             FROM generate_series(1, items * 40) AS i)),
          ('jsonb_pointer_get, a leaf', 'draft_mode.jsonb_pointer_get(a, b #>> ''{}'')', doc,
           to_jsonb('/items/' || items / 2 || '/name')),
          ('jsonb_pointer_get, a large subtree', 'draft_mode.jsonb_pointer_get(a, b #>> ''{}'')', doc,

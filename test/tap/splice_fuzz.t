@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Fuzzes jsonb_patch's and jsonb_merge_patch's binary paths (the product paths) against the
-# engine's tree path on the server: the random cases of test/sql/splice_differential.sql
+# Fuzzes jsonb_patch's, jsonb_merge_patch's and jsonb_diff's binary paths (the product paths)
+# against the engine's tree path on the server: the random cases of test/sql/splice_differential.sql
 # (test/sql/include/splice_generator.sql), from a NEW seed each run, plus mutations beyond that
 # generator (pointers edited byte by byte, exotic numbers with many digits, trailing zeros and
 # large exponents, numbers at another scale in test values, wide containers of up to 300 members),
@@ -45,8 +45,9 @@ CREATE TEMP TABLE runs (n int, kind text, limits text, agree boolean, succeeded 
 CREATE FUNCTION pg_temp.compare(n int, kind text, limits text, doc jsonb, patch jsonb) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    splice jsonb := pg_temp.outcome(false, doc, patch, kind LIKE 'merge%');
-    tree jsonb := pg_temp.outcome(true, doc, patch, kind LIKE 'merge%');
+    operation text := CASE WHEN kind LIKE 'merge%' THEN 'merge' WHEN kind = 'diff' THEN 'diff' ELSE 'patch' END;
+    splice jsonb := pg_temp.outcome(false, doc, patch, operation);
+    tree jsonb := pg_temp.outcome(true, doc, patch, operation);
     agree boolean := splice IS NOT DISTINCT FROM tree;
 BEGIN
     INSERT INTO runs
@@ -58,9 +59,9 @@ END
 $$;
 
 -- Runs cases from seed until the budget is spent (or exactly max_cases of them, when it is
--- not 0): mostly the generator's cases, a sixth with their patch mutated, a tenth over a wide
--- container, a fifth RFC 7396 merge patches (a fourth of those over a wide container); a third
--- of them again under tight limits.
+-- not 0): mostly the generator's cases, a tenth with their patch mutated, a tenth over a wide
+-- container, a fifth RFC 7396 merge patches (a fourth of those over a wide container), 7% diffs
+-- (jsonb_diff against the engine's diff); a third of them again under tight limits.
 CREATE FUNCTION pg_temp.fuzz(seed float8, seconds float8, max_cases int) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -86,7 +87,10 @@ BEGIN
             kind := 'merge over a wide container';
             doc := pg_temp.wide_value();
             patch := pg_temp.random_merge_patch(doc, 3);
-        ELSIF r < 0.9 THEN
+        ELSIF r < 0.82 THEN
+            kind := 'diff';
+            SELECT c.doc, c.patch INTO doc, patch FROM pg_temp.random_diff_case() AS c;
+        ELSIF r < 0.92 THEN
             kind := 'mutated patch';
             SELECT c.doc, pg_temp.mutated_patch(c.patch) INTO doc, patch FROM pg_temp.random_case() AS c;
         ELSE
@@ -144,9 +148,10 @@ SELECT format('%sok 4 - the run covered %s cases, %s%% of them results and %s%% 
               count(*), round(100.0 * count(*) FILTER (WHERE succeeded) / greatest(count(*), 1)),
               round(100.0 * count(*) FILTER (WHERE NOT succeeded) / greatest(count(*), 1)))
   FROM runs WHERE limits = 'default';
-SELECT format('# %s generated, %s with a mutated patch, %s over a wide container, %s merge patches',
+SELECT format('# %s generated, %s with a mutated patch, %s over a wide container, %s merge patches, %s diffs',
               count(*) FILTER (WHERE kind = 'generated'), count(*) FILTER (WHERE kind = 'mutated patch'),
-              count(*) FILTER (WHERE kind = 'wide container'), count(*) FILTER (WHERE kind LIKE 'merge%'))
+              count(*) FILTER (WHERE kind = 'wide container'), count(*) FILTER (WHERE kind LIKE 'merge%'),
+              count(*) FILTER (WHERE kind = 'diff'))
   FROM runs WHERE limits = 'default';
 SELECT format('# rerun a failure: DRAFT_MODE_FUZZ_SEED=%s DRAFT_MODE_FUZZ_CASES=%s test/tap/splice_fuzz.t',
               :'seed', min(n))

@@ -8,7 +8,9 @@
 -- path (jsonb_patch or jsonb_merge_patch, on jsonb's binary form) or on the engine's tree path
 -- (convert, apply_patch or apply_merge_patch, write back), declared here from the library's
 -- test-only entry points draft_mode_jsonb_patch_tree, draft_mode_jsonb_merge_patch_tree and
--- draft_mode_jsonb_bytes. The functions live in pg_temp: include again after \c.
+-- draft_mode_jsonb_bytes; and random pairs of documents for jsonb_diff (the second made from
+-- the first by random patches and merge patches) against the engine's diff of the converted
+-- documents (draft_mode_jsonb_diff_tree). The functions live in pg_temp: include again after \c.
 
 CREATE FUNCTION pg_temp.tree_patch(doc jsonb, patch jsonb) RETURNS jsonb
     AS 'draft_mode', 'draft_mode_jsonb_patch_tree' LANGUAGE C STRICT;
@@ -17,9 +19,13 @@ CREATE FUNCTION pg_temp.tree_merge_patch(doc jsonb, patch jsonb) RETURNS jsonb
 CREATE FUNCTION pg_temp.jsonb_bytes(value jsonb) RETURNS bytea
     AS 'draft_mode', 'draft_mode_jsonb_bytes' LANGUAGE C STRICT;
 
--- What one implementation does: the result's bytes, or the error. merge: patch is an RFC 7396
--- merge patch.
-CREATE FUNCTION pg_temp.outcome(tree boolean, doc jsonb, patch jsonb, merge boolean DEFAULT false)
+CREATE FUNCTION pg_temp.tree_diff(source jsonb, target jsonb) RETURNS jsonb
+    AS 'draft_mode', 'draft_mode_jsonb_diff_tree' LANGUAGE C STRICT;
+
+-- What one implementation does: the result's bytes, or the error. operation: 'patch' (RFC
+-- 6902), 'merge' (RFC 7396: patch is a merge patch) or 'diff' (doc and patch are the source and
+-- the target).
+CREATE FUNCTION pg_temp.outcome(tree boolean, doc jsonb, patch jsonb, operation text DEFAULT 'patch')
 RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -29,14 +35,17 @@ DECLARE
     detail text;
     hint text;
 BEGIN
-    IF merge THEN
+    CASE operation
+    WHEN 'merge' THEN
         result := CASE WHEN tree THEN pg_temp.tree_merge_patch(doc, patch)
                        ELSE draft_mode.jsonb_merge_patch(doc, patch) END;
-    ELSIF tree THEN
-        result := pg_temp.tree_patch(doc, patch);
+    WHEN 'diff' THEN
+        result := CASE WHEN tree THEN pg_temp.tree_diff(doc, patch)
+                       ELSE draft_mode.jsonb_diff(doc, patch) END;
     ELSE
-        result := draft_mode.jsonb_patch(doc, patch);
-    END IF;
+        result := CASE WHEN tree THEN pg_temp.tree_patch(doc, patch)
+                       ELSE draft_mode.jsonb_patch(doc, patch) END;
+    END CASE;
     RETURN jsonb_build_object('bytes', encode(pg_temp.jsonb_bytes(result), 'hex'),
                               'canonical', pg_temp.jsonb_bytes(result) = pg_temp.jsonb_bytes(result::text::jsonb));
 EXCEPTION WHEN OTHERS THEN
@@ -299,6 +308,44 @@ BEGIN
     FOR i IN 1 .. count LOOP
         n := i;
         SELECT c.doc, c.patch INTO doc, patch FROM pg_temp.random_merge_case() AS c;
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+
+-- One random diff case: a document (about one in 20 a scalar) and a target made from it by one
+-- to three random patches or merge patches (those that fail are skipped), so that the two differ
+-- in a few scattered places, or are equal; rarely an unrelated value.
+CREATE FUNCTION pg_temp.random_diff_case(OUT doc jsonb, OUT patch jsonb)
+LANGUAGE plpgsql AS $$
+BEGIN
+    doc := CASE WHEN random() < 0.05 THEN pg_temp.random_value(0)
+                WHEN random() < 0.15 THEN pg_temp.wide_value()
+                ELSE pg_temp.random_value(5) END;
+    IF random() < 0.05 THEN
+        patch := pg_temp.random_value(4);
+        RETURN;
+    END IF;
+    patch := doc;
+    FOR i IN 1 .. 1 + floor(random() * 3)::int LOOP
+        BEGIN
+            patch := CASE WHEN random() < 0.3 THEN pg_temp.tree_merge_patch(patch, pg_temp.random_merge_patch(patch, 3))
+                          ELSE pg_temp.tree_patch(patch, pg_temp.random_patch(patch)) END;
+        EXCEPTION WHEN OTHERS THEN
+            NULL;
+        END;
+    END LOOP;
+END
+$$;
+
+-- count random diff cases from seed, as random_cases.
+CREATE FUNCTION pg_temp.random_diff_cases(seed float8, count int) RETURNS TABLE (n int, doc jsonb, patch jsonb)
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM setseed(seed);
+    FOR i IN 1 .. count LOOP
+        n := i;
+        SELECT c.doc, c.patch INTO doc, patch FROM pg_temp.random_diff_case() AS c;
         RETURN NEXT;
     END LOOP;
 END
