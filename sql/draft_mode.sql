@@ -590,8 +590,9 @@ LANGUAGE C VOLATILE;
 
 -- Reads a section: mode 'draft' gives the draft, or the published content
 -- when there is no draft; mode 'published' what customers see. It also
--- tells when the draft expires; viewers (not editors) get neither
--- updated_at nor updated_by (they tell who edits drafts and when), nor the
+-- tells when the draft expires. Viewers (not editors) learn nothing of
+-- drafts: version is the published version, has_draft is NULL, and they get
+-- neither updated_at nor updated_by (who edits drafts and when) nor the
 -- draft's expiry; a published read of a section that was never published,
 -- and any read of an abandoned one, is DM101.
 CREATE FUNCTION draft_mode.get_section(tenant pg_catalog.text, section pg_catalog.text,
@@ -626,7 +627,8 @@ BEGIN
     END IF;
     SELECT CASE WHEN mode = 'draft' THEN coalesce(s.draft_content, s.published_content)
                 ELSE s.published_content END,
-           s.version, s.draft_content IS NOT NULL, s.published_version, s.section_type,
+           CASE WHEN editor THEN s.version ELSE s.published_version END,
+           CASE WHEN editor THEN s.draft_content IS NOT NULL END, s.published_version, s.section_type,
            CASE WHEN editor THEN s.updated_at END, CASE WHEN editor THEN s.updated_by END,
            s.draft_ttl, s.draft_updated_at
       INTO content, version, has_draft, published_version, section_type, updated_at, updated_by,
@@ -1378,13 +1380,17 @@ BEGIN
     IF draft_mode.setting('draft_mode.notify') = 'on' THEN
         message := pg_catalog.jsonb_build_object('tenant', NEW.tenant, 'section', NEW.section,
                                                  'version', NEW.version, 'kind', NEW.kind,
-                                                 'cursor', draft_mode.feed_cursor(next_position),
-                                                 'patch', NEW.forward_patch);
-        -- The payload carries the forward patch when it fits in NOTIFY's
-        -- 8000 bytes.
-        PERFORM pg_catalog.pg_notify('draft_mode',
-            CASE WHEN pg_catalog.octet_length(message::text) <= 7900 THEN message::text
-                 ELSE (message - 'patch' || '{"patch_omitted": true}')::text END);
+                                                 'cursor', draft_mode.feed_cursor(next_position));
+        -- Any role that can connect may LISTEN: the forward patch goes
+        -- out only where a superuser allowed it (draft_mode.notify_patches),
+        -- and when it fits in NOTIFY's 8000 bytes.
+        IF draft_mode.setting('draft_mode.notify_patches') = 'on' THEN
+            message := message || pg_catalog.jsonb_build_object('patch', NEW.forward_patch);
+            IF pg_catalog.octet_length(message::text) > 7900 THEN
+                message := message - 'patch' || '{"patch_omitted": true}';
+            END IF;
+        END IF;
+        PERFORM pg_catalog.pg_notify('draft_mode', message::text);
     END IF;
     RETURN NULL;
 END

@@ -1409,9 +1409,9 @@ Jsonb *splice_merge_patch(Jsonb *document, Jsonb *patch)
     return reinterpret_cast<Jsonb *>(buffer.data);
 }
 
-std::size_t check_document(Jsonb *document)
+std::size_t check_document(Jsonb *document, bool is_patch)
 {
-    return measure_input(document, current_limits(), false);
+    return measure_input(document, current_limits(), is_patch);
 }
 
 std::size_t container_engine_size(const JsonbContainer *container)

@@ -40,10 +40,12 @@ Jsonb *splice_patches(Jsonb *document, Jsonb **patches, int count);
 // CurrentMemoryContext, or is patch itself when patch is not an object.
 Jsonb *splice_merge_patch(Jsonb *document, Jsonb *patch);
 
-// Refuses a document the engine would refuse on conversion (54000 past
-// max_document_size or max_depth, jsonb_to_value's error), without
-// converting it; returns its engine size (engine::approximate_size).
-std::size_t check_document(Jsonb *document);
+// Refuses a document (is_patch: an RFC 6902 patch, which may be a little
+// larger and deeper) the engine would refuse on conversion (54000 past
+// max_document_size, max_depth or, for a patch, max_patch_operations:
+// jsonb_to_value's error), without converting it; returns its engine size
+// (engine::approximate_size).
+std::size_t check_document(Jsonb *document, bool is_patch = false);
 
 // A binary container's engine size (engine::approximate_size of it
 // converted), read from its JEntries.

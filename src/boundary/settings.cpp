@@ -3,7 +3,8 @@
 // Every setting that affects other tenants, retention, storage or server
 // memory is PGC_SUSET (only superusers, or ALTER ROLE/DATABASE ... SET by a
 // superuser, change it); draft_mode.tenant, draft_mode.actor and
-// draft_mode.notify are per session (PGC_USERSET).
+// draft_mode.notify are per session (PGC_USERSET); draft_mode.notify_patches
+// (content in notifications, which any role can LISTEN to) is PGC_SUSET.
 //
 // The time settings are strings parsed as intervals ('1 second',
 // '90 minutes', '30d', '500ms'; a bare number is in the setting's unit), so
@@ -41,6 +42,7 @@ int max_document_size_kb = 64 * 1024;
 int undo_steps_setting = 100;
 int snapshot_interval_setting = 50;
 bool notify_setting = true;
+bool notify_patches_setting = false;
 bool delegate_edits_setting = true;
 char *actor_setting = nullptr;
 char *tenant_setting = nullptr;
@@ -364,6 +366,15 @@ void define_settings()
     DefineCustomBoolVariable("draft_mode.notify",
                              "Sends a NOTIFY on channel draft_mode for every change.", NULL,
                              &notify_setting, true, PGC_USERSET, 0, NULL, NULL, NULL);
+    // Superuser-only: any role that can connect may LISTEN on a channel
+    // (LISTEN has no privileges), so change notifications carry content
+    // only where a superuser allows it.
+    DefineCustomBoolVariable("draft_mode.notify_patches",
+                             "Whether change notifications carry the change's forward patch.",
+                             "Any role that can connect may LISTEN on channel draft_mode. Off: a "
+                             "notification names the tenant, section, version, kind and feed "
+                             "cursor only; listeners read the change from the feed.",
+                             &notify_patches_setting, false, PGC_SUSET, 0, NULL, NULL, NULL);
     // Off: edits run on the coordinator, as before 0.4.0 (safe either way:
     // the tenant and actor are checked on the coordinator both ways). Also
     // turned off inside the delegated call itself (edit_on_worker).

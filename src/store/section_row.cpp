@@ -10,6 +10,8 @@ extern "C" {
 
 #include "boundary/edit.h"
 #include "boundary/entry_point.h"
+#include "boundary/jsonb_splice.h"
+#include "boundary/settings.h"
 #include "boundary/sqlstates.h"
 #include "store/statements.h"
 
@@ -156,8 +158,34 @@ Section lock_for_write(text *tenant, text *name, const Claim &claim, bool abando
     return section;
 }
 
+// A rebase reads every change since expected_version into memory: at most
+// max_patch_operations of them (versions), and at most max_document_size of
+// draft_mode's memory for all of them together, as for one document.
+// Refused past either with reason "rebase_too_large" before they are read
+// or as soon as the running total passes.
+[[noreturn]] void raise_rebase_too_large(const Section &section, int64 expected)
+{
+    ereport(ERROR,
+            (errcode(sqlstate::version_conflict),
+             errmsg("version conflict on section \"%s\": expected version " INT64_FORMAT
+                    ", current version is " INT64_FORMAT
+                    ", and the changes since are too many or too large to rebase onto",
+                    text_to_cstring(section.name), expected, section.version),
+             errdetail_internal("{\"current_version\":" INT64_FORMAT
+                                ",\"expected_version\":" INT64_FORMAT
+                                ",\"reason\":\"rebase_too_large\",\"conflicts\":[]}",
+                                section.version, expected),
+             errhint("Re-read the section and redo the change. A rebase considers at most "
+                     "draft_mode.max_patch_operations versions, holding at most "
+                     "draft_mode.max_document_size of changes.")));
+    pg_unreachable();
+}
+
 void check_rebase(const Section &section, int64 expected, Jsonb *patch)
 {
+    engine::Limits limits = boundary::current_limits();
+    if (static_cast<uint64>(section.version - expected) > limits.max_operations)
+        raise_rebase_too_large(section, expected);
     Datum values[4] = {PointerGetDatum(section.tenant), PointerGetDatum(section.name),
                        Int64GetDatum(expected), Int64GetDatum(section.version)};
     execute(patches_statement, values, "    ");
@@ -166,9 +194,14 @@ void check_rebase(const Section &section, int64 expected, Jsonb *patch)
     if (count == section.version - expected) {
         auto **changes = static_cast<Jsonb **>(palloc(count * sizeof(Jsonb *)));
         bool is_null;
-        for (int i = 0; i < count; ++i)
+        std::size_t total = 0;
+        for (int i = 0; i < count; ++i) {
             changes[i] = DatumGetJsonbP(
                 SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &is_null));
+            total += boundary::check_document(changes[i], true);
+            if (total > limits.max_document_bytes)
+                raise_rebase_too_large(section, expected);
+        }
         conflicts = rebase_conflicts(section.working(), patch, changes, count, expected + 1,
                                      rebase_conflicts_reported);
         if (conflicts == nullptr)

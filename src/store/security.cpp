@@ -4,12 +4,21 @@
 #include "boundary/entry_point.h"
 #include "boundary/postgres_headers.h"
 #include "boundary/settings.h"
+#include "store/validator.h"
 
 // caller() returns name: the session's current role as set by login or SET
 // ROLE, even inside a SECURITY DEFINER function (where current_user is the
-// function's owner).
+// function's owner). Inside a validator it refuses: the session's role is
+// then whoever publishes, and the validator's code is its owner's.
 DRAFT_MODE_FUNCTION(draft_mode_caller, 0)
 {
+    if (draft_mode::store::validator_running())
+        ereport(ERROR,
+                (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                 errmsg("draft_mode cannot be used from inside a validator"),
+                 errdetail_internal("{\"reason\":\"inside_validator\"}"),
+                 errhint("A validator checks the content it is given and returns its errors; it "
+                         "cannot read or change sections, history, leases or the change feed.")));
     PG_RETURN_DATUM(
         DirectFunctionCall1(namein, CStringGetDatum(GetUserNameFromId(GetOuterUserId(), false))));
 }

@@ -1,5 +1,7 @@
 // Calls a section type's validator by OID, so an overloaded or oddly named
 // function is never resolved by name.
+#include "store/validator.h"
+
 #include "boundary/entry_point.h"
 #include "boundary/postgres_headers.h"
 
@@ -14,6 +16,10 @@ extern "C" {
 }
 
 namespace {
+
+// How many validators are running in this backend (one calling another's
+// publish is refused, so at most one in practice).
+int validators_running = 0;
 
 // Raises unless validator exists and is a plain function (content jsonb)
 // returning result_type (text[] or jsonb; calling anything else through
@@ -50,7 +56,10 @@ Oid check_validator(Oid validator, Oid result_type)
 //
 // The validator runs as its owner (a role whose privileges the administrator
 // who registered it has), never as the caller nor as the extension's owner,
-// in a security-restricted operation (no SET ROLE, no temporary objects),
+// with draft_mode itself closed to it (validator_running(): no section,
+// history, lease or feed is read or changed under the identity of whoever
+// publishes), in a security-restricted operation (no SET ROLE, no temporary
+// objects),
 // and in a GUC nest level of its own that is undone when it returns: a
 // validator's set_config('search_path', ..., false) must not outlive it and
 // steer the statements of the SECURITY DEFINER store function that called it.
@@ -71,12 +80,14 @@ Datum call_validator(FunctionCallInfo fcinfo, Oid result_type)
     SetUserIdAndSecContext(owner, saved_context | SECURITY_LOCAL_USERID_CHANGE |
                                       SECURITY_RESTRICTED_OPERATION);
     Datum result;
+    ++validators_running;
     PG_TRY();
     {
         result = FunctionCallInvoke(call);
     }
     PG_FINALLY();
     {
+        --validators_running;
         SetUserIdAndSecContext(saved_user, saved_context);
     }
     PG_END_TRY();
@@ -89,6 +100,11 @@ Datum call_validator(FunctionCallInfo fcinfo, Oid result_type)
 }
 
 } // namespace
+
+bool draft_mode::store::validator_running()
+{
+    return validators_running > 0;
+}
 
 // call_validator(validator regprocedure, content jsonb) returns text[]: a
 // validator that returns its errors. Only validation_result calls it.

@@ -23,7 +23,7 @@ CREATE EXTENSION IF NOT EXISTS draft_mode;
 RESET client_min_messages;
 \i test/sql/include/store_helpers.sql
 
-SELECT plan(53);
+SELECT plan(58);
 
 SET LOCAL draft_mode.actor = 'alice';
 SET LOCAL draft_mode.notify = off;
@@ -197,6 +197,27 @@ SELECT is((SELECT rebased FROM draft_mode.patch_draft('cc', 'rb', '[{"op": "repl
 DELETE FROM draft_mode.history WHERE tenant = 'cc' AND section = 'rb' AND version = 3;
 SELECT is((pg_temp.try($$SELECT draft_mode.patch_draft('cc', 'rb', '[{"op": "replace", "path": "/b", "value": 7}]', 2, rebase => true)$$)).detail::jsonb ->> 'reason',
           'history_pruned', 'without the history since expected_version: PT409, history_pruned');
+-- A rebase holds every change since expected_version in memory: at most
+-- max_patch_operations versions and max_document_size of them in all
+-- (found by an adversarial review: 275 MB of history took 535 MB).
+SELECT draft_mode.create_section('cc', 'far', '{"a": 0, "big": ""}');
+SELECT draft_mode.patch_draft('cc', 'far', format('[{"op": "replace", "path": "/big", "value": "%s"}]', repeat('x', 600))::jsonb, 1);
+SELECT draft_mode.patch_draft('cc', 'far', format('[{"op": "replace", "path": "/big", "value": "%s"}]', repeat('y', 600))::jsonb, 2);
+SELECT draft_mode.patch_draft('cc', 'far', '[{"op": "replace", "path": "/big", "value": ""}]', 3);
+SET LOCAL draft_mode.max_patch_operations = 2;
+SELECT is((pg_temp.try($$SELECT draft_mode.patch_draft('cc', 'far', '[{"op": "replace", "path": "/a", "value": 1}]', 1, rebase => true)$$)).detail::jsonb,
+          '{"reason": "rebase_too_large", "conflicts": [], "current_version": 4, "expected_version": 1}',
+          'more versions since expected_version than max_patch_operations: PT409, rebase_too_large');
+RESET draft_mode.max_patch_operations;
+SET LOCAL draft_mode.max_document_size = '1kB';
+SELECT is((pg_temp.try($$SELECT draft_mode.patch_draft('cc', 'far', '[{"op": "replace", "path": "/a", "value": 1}]', 1, rebase => true)$$)).code,
+          'PT409', 'changes since expected_version larger than max_document_size in all: PT409 ...');
+SELECT is((pg_temp.try($$SELECT draft_mode.patch_draft('cc', 'far', '[{"op": "replace", "path": "/a", "value": 1}]', 1, rebase => true)$$)).detail::jsonb ->> 'reason',
+          'rebase_too_large', '... rebase_too_large');
+SELECT is((SELECT version FROM draft_mode.patch_draft('cc', 'far', '[{"op": "replace", "path": "/a", "value": 1}]', 3, rebase => true)),
+          5::int8, 'a rebase over changes within the bound lands');
+RESET draft_mode.max_document_size;
+SELECT is((SELECT content FROM draft_mode.get_section('cc', 'far')), '{"a": 1, "big": ""}', 'nothing else changed');
 
 SELECT * FROM finish();
 ROLLBACK;

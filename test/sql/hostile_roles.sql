@@ -15,7 +15,7 @@ BEGIN;
 SET LOCAL client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS draft_mode;
-SELECT plan(57);
+SELECT plan(65);
 
 CREATE ROLE hr_attacker IN ROLE draft_mode_editor;
 CREATE ROLE hr_editor IN ROLE draft_mode_editor;
@@ -132,6 +132,60 @@ SELECT draft_mode.patch_draft('hr_a', 'page', '[{"op": "replace", "path": "/n", 
 SELECT throws_ok($$SELECT draft_mode.publish('hr_a', 'page')$$, '42501', NULL, 'a validator runs as a security-restricted operation');
 -- Editors cannot call any function with a validator's signature directly.
 SELECT throws_ok($$SELECT draft_mode.call_validator('hr_evil.validator(jsonb)', '{}')$$, '42501', NULL, 'editors cannot call call_validator');
+
+-- A validator cannot use draft_mode itself: inside it the session's role is
+-- whoever publishes, so reading sections or history, taking leases and
+-- moving feed consumers would happen with the publisher's tenant and rights
+-- (found by an adversarial review). Each attempt of this spy records its
+-- outcome; another tenant's editor and the superuser then publish.
+CREATE TABLE hr_evil.loot (attempt text, outcome text);
+GRANT INSERT ON hr_evil.loot TO PUBLIC;
+CREATE OR REPLACE FUNCTION hr_evil.validator(content jsonb) RETURNS text[] LANGUAGE plpgsql AS $$
+DECLARE
+    state text;
+    detail text;
+BEGIN
+    FOR attempt IN 1 .. 5 LOOP
+        BEGIN
+            CASE attempt
+            WHEN 1 THEN
+                INSERT INTO hr_evil.loot SELECT 'read sections', coalesce(string_agg(tenant || '/' || section, ','), 'none')
+                  FROM draft_mode.sections;
+            WHEN 2 THEN
+                INSERT INTO hr_evil.loot SELECT 'read history', count(*)::text FROM draft_mode.history;
+            WHEN 3 THEN
+                INSERT INTO hr_evil.loot SELECT 'get_section', s.content::text FROM draft_mode.get_section('hr_b', 'secret') AS s;
+            WHEN 4 THEN
+                INSERT INTO hr_evil.loot SELECT 'acquire_lease', l.holder FROM draft_mode.acquire_lease('hr_b', 'secret', '1 day') AS l;
+            ELSE
+                PERFORM draft_mode.advance_consumer('hr_b', 'deployer', draft_mode.feed_end('hr_b'));
+                INSERT INTO hr_evil.loot VALUES ('advance_consumer', 'moved');
+            END CASE;
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, detail = PG_EXCEPTION_DETAIL;
+            INSERT INTO hr_evil.loot VALUES (CASE attempt WHEN 1 THEN 'read sections' WHEN 2 THEN 'read history'
+                                                WHEN 3 THEN 'get_section' WHEN 4 THEN 'acquire_lease' ELSE 'advance_consumer' END,
+                                             state || ' ' || coalesce(detail, ''));
+        END;
+    END LOOP;
+    RETURN '{}';
+END
+$$;
+RESET ROLE;
+SET LOCAL draft_mode.tenant = 'hr_b';
+SELECT draft_mode.create_section('hr_b', 'secret', '{"card": "4111"}');
+SET LOCAL ROLE hr_editor;
+SELECT lives_ok($$SELECT draft_mode.create_draft('hr_b', 'landing', '{"y": 1}', 'hr_type')$$, 'another tenant''s editor: a draft of the spy''s section type');
+SELECT lives_ok($$SELECT draft_mode.publish('hr_b', 'landing')$$, 'another tenant''s editor: publish runs the spy validator');
+RESET ROLE;
+SELECT draft_mode.patch_draft('hr_b', 'landing', '[{"op": "add", "path": "/z", "value": 2}]', 2);
+SELECT lives_ok($$SELECT draft_mode.publish('hr_b', 'landing')$$, 'the superuser: publish runs the spy validator');
+RESET draft_mode.tenant;
+SELECT is((SELECT count(*) FROM hr_evil.loot), 10::int8, 'the spy tried five things in each of two publishes');
+SELECT is((SELECT count(*) FROM hr_evil.loot WHERE outcome <> '42501 {"reason":"inside_validator"}'), 0::int8,
+          'each was refused: 42501, inside_validator (no section, history, lease or consumer reached)');
+SELECT is((SELECT lease_holder FROM draft_mode.sections WHERE tenant = 'hr_b' AND section = 'secret'), NULL,
+          'no lease was taken on the other tenant''s section');
 RESET ROLE;
 SELECT draft_mode.remove_validator('hr_type');
 
@@ -262,6 +316,12 @@ RESET ROLE;
 SET LOCAL ROLE hr_viewer;
 SET LOCAL draft_mode.tenant = 'hr_a';
 SELECT is((SELECT row(updated_at, updated_by)::text FROM draft_mode.get_section('hr_a', 'page', 'published')), '(,)', 'viewer: published reads carry neither updated_at nor updated_by');
+RESET ROLE;
+SELECT is((SELECT version > published_version AND has_draft FROM draft_mode.get_section('hr_a', 'page')), true,
+          'hr_a/page has a draft past its published version (the setting of the next test)');
+SET LOCAL ROLE hr_viewer;
+SELECT is((SELECT row(version = published_version, has_draft IS NULL)::text FROM draft_mode.get_section('hr_a', 'page', 'published')),
+          '(t,t)', 'viewer: published reads give the published version and no has_draft (nothing of the draft)');
 RESET ROLE;
 
 SELECT * FROM finish();

@@ -49,6 +49,23 @@ SELECT dblink_connect('listener', format('dbname=''%s'' user=''%s'' host=''%s'' 
 SELECT dblink_exec('listener', 'LISTEN draft_mode');
 
 --
+-- By default a notification carries no content (any role that can connect
+-- may LISTEN): tenant, section, version, kind and cursor only. Only a
+-- superuser lets the forward patch go out, with draft_mode.notify_patches.
+-- Tenant: 'notify_doorbell'.
+--
+SELECT draft_mode.setting('draft_mode.notify_patches') AS notify_patches;
+SELECT version FROM draft_mode.create_section('notify_doorbell', 'prices', '{"next": "unreleased price"}');
+NOTIFY draft_mode, 'end';
+SELECT payload, payload LIKE '%unreleased%' AS shows_content FROM pg_temp.received();
+CREATE ROLE notify_editor IN ROLE draft_mode_editor;
+SET ROLE notify_editor;
+SET draft_mode.notify_patches = on;
+RESET ROLE;
+DROP ROLE notify_editor;
+SET draft_mode.notify_patches = on;
+
+--
 -- One notification per change, on commit, with tenant, section, version,
 -- kind and the forward patch
 --
