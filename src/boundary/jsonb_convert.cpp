@@ -158,15 +158,23 @@ void raise_input_too_deep(const engine::Limits &limits, bool is_patch)
     pg_unreachable();
 }
 
-Value &jsonb_to_value(Jsonb *jsonb, OwnedValue *slot, const engine::Limits &limits, bool is_patch)
+namespace {
+
+// A patch may hold a whole document plus its operation object (the store's
+// history falls back to one whole-document "replace").
+std::size_t max_input_bytes(const engine::Limits &limits, bool is_patch)
+{
+    return limits.max_document_bytes + (is_patch ? engine::patch_overhead_bytes : 0);
+}
+
+// The body of jsonb_to_value for a container (a whole jsonb's root, or one
+// inside it).
+Value &container_to_value(JsonbContainer *container, OwnedValue *slot,
+                          const engine::Limits &limits, bool is_patch)
 {
     std::size_t setting = limits.max_depth;
     std::size_t max_depth = is_patch ? setting + engine::patch_value_depth : setting;
-    // A patch may hold a whole document plus its operation object (the
-    // store's history falls back to one whole-document "replace").
-    std::size_t max_bytes =
-        limits.max_document_bytes + (is_patch ? engine::patch_overhead_bytes : 0);
-    check_input_header(jsonb, limits, is_patch);
+    std::size_t max_bytes = max_input_bytes(limits, is_patch);
     slot->size = 0;
     slot->value = new (std::nothrow) Value();
     if (slot->value == nullptr)
@@ -180,7 +188,7 @@ Value &jsonb_to_value(Jsonb *jsonb, OwnedValue *slot, const engine::Limits &limi
     int key_length = 0;
     bool raw_scalar = false;
 
-    JsonbIterator *iterator = JsonbIteratorInit(&jsonb->root);
+    JsonbIterator *iterator = JsonbIteratorInit(container);
     JsonbValue token;
     JsonbIteratorToken kind;
     std::size_t bytes = 0;
@@ -258,6 +266,38 @@ Value &jsonb_to_value(Jsonb *jsonb, OwnedValue *slot, const engine::Limits &limi
     pfree(stack);
     slot->size = bytes;
     return *root;
+}
+
+} // namespace
+
+Value &jsonb_to_value(Jsonb *jsonb, OwnedValue *slot, const engine::Limits &limits, bool is_patch)
+{
+    check_input_header(jsonb, limits, is_patch);
+    return container_to_value(&jsonb->root, slot, limits, is_patch);
+}
+
+Value &jsonb_value_to_value(const JsonbValue &value, OwnedValue *slot,
+                            const engine::Limits &limits)
+{
+    std::size_t max_bytes = max_input_bytes(limits, false);
+    if (value.type == jbvBinary) {
+        if (static_cast<std::size_t>(value.val.binary.len) > max_bytes)
+            raise_document_too_large(max_bytes, false);
+        return container_to_value(value.val.binary.data, slot, limits, false);
+    }
+    slot->size = 0;
+    slot->value = new (std::nothrow) Value();
+    if (slot->value == nullptr || place_scalar(slot->value, nullptr, nullptr, 0, value) == nullptr)
+        raise_out_of_memory();
+    std::size_t bytes = engine::value_node_bytes;
+    if (value.type == jbvString)
+        bytes += static_cast<std::size_t>(value.val.string.len);
+    else if (value.type == jbvNumeric)
+        bytes += slot->value->number_text().size();
+    if (bytes > max_bytes)
+        raise_document_too_large(max_bytes, false);
+    slot->size = bytes;
+    return *slot->value;
 }
 
 // Output: engine values are written straight into jsonb's binary layout

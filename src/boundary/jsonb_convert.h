@@ -42,6 +42,12 @@ void release(OwnedValue *slot);
 engine::Value &jsonb_to_value(Jsonb *jsonb, OwnedValue *slot, const engine::Limits &limits,
                               bool is_patch = false);
 
+// The same for a value inside a jsonb (a scalar, or a container as
+// jbvBinary), converted in place: nothing is copied, and its numbers point
+// into that jsonb, which must outlive the Value. Bounded as a document.
+engine::Value &jsonb_value_to_value(const JsonbValue &value, OwnedValue *slot,
+                                    const engine::Limits &limits);
+
 // The refusals of jsonb_to_value that need no walk: 54000 for an input
 // whose jsonb size is past the size limit, and for a patch (is_patch) whose
 // array header counts more than limits.max_operations operations.

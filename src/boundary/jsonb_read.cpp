@@ -256,18 +256,20 @@ void child_value(const JsonbContainer *container, const Child &child, JsonbValue
     }
 }
 
-// Appends a pointer token for key, escaped (~ -> ~0, / -> ~1).
+// Appends a pointer token for key, escaped (~ -> ~0, / -> ~1): the runs
+// between escapes are appended whole.
 void append_token(StringInfo path, const char *key, uint32 length)
 {
     appendStringInfoChar(path, '/');
+    uint32 run = 0;
     for (uint32 i = 0; i < length; ++i) {
-        if (key[i] == '~')
-            appendBinaryStringInfo(path, "~0", 2);
-        else if (key[i] == '/')
-            appendBinaryStringInfo(path, "~1", 2);
-        else
-            appendStringInfoChar(path, key[i]);
+        if (key[i] != '~' && key[i] != '/')
+            continue;
+        appendBinaryStringInfo(path, key + run, static_cast<int>(i - run));
+        appendBinaryStringInfo(path, key[i] == '~' ? "~0" : "~1", 2);
+        run = i + 1;
     }
+    appendBinaryStringInfo(path, key + run, static_cast<int>(length - run));
 }
 
 // ---------------------------------------------------------------------------
@@ -280,6 +282,7 @@ void append_token(StringInfo path, const char *key, uint32 length)
 // asked to do when the patch passes a bound.
 struct Walk {
     OwnedValue *patch;
+    OwnedValue *value; // the value being appended, converted
     std::size_t bytes;
     bool raise;
     bool too_large;
@@ -311,26 +314,28 @@ template <typename Step> void patch_step(Walk &w, Step step)
     w.too_large = too_large;
 }
 
-// A value as an engine value, in a slot of its own. Its numbers point into
-// the jsonb made of it, kept until the call's memory context goes.
-OwnedValue *convert(Walk &w, const JsonbValue &value)
+// A value of the documents as an engine value, in w.value, converted in
+// place (its numbers point into the documents, which outlive the walk):
+// nothing else is kept, so the operations a collapse drops free all they
+// held.
+engine::Value *convert(Walk &w, const JsonbValue &value)
 {
-    OwnedValue *slot = make_owned_value();
-    jsonb_to_value(JsonbValueToJsonb(const_cast<JsonbValue *>(&value)), slot, w.limits);
-    return slot;
+    release(w.value);
+    return &jsonb_value_to_value(value, w.value, w.limits);
 }
 
-// Appends {op, the current path[, value]}.
+// Appends {op, the current path[, value]} (moving the converted value into
+// it). At the operation limit nothing is converted: append_operation
+// refuses before it looks at a value.
 void emit(Walk &w, const char *op, const JsonbValue *value)
 {
-    OwnedValue *slot = value != nullptr ? convert(w, *value) : nullptr;
+    bool full = w.patch->value->as_array().size() >= w.limits.max_operations;
+    engine::Value *converted = value != nullptr && !full ? convert(w, *value) : nullptr;
     patch_step(w, [&](engine::PatchBuilder &patch, const std::string &path,
                       engine::Context &context) {
-        engine::append_operation(patch, op, path, slot != nullptr ? slot->value : nullptr,
-                                 context);
+        engine::append_operation(patch, op, path, converted, context);
     });
-    if (slot != nullptr)
-        release(slot);
+    release(w.value);
 }
 
 void emit_child(Walk &w, const char *op, const JsonbContainer *container, const Child *child)
@@ -346,6 +351,7 @@ int push_key(Walk &w, const JsonbContainer *container, const Child &key)
     int saved = w.path.len;
     uint32 length;
     const char *bytes = child_bytes(container, key, length);
+    tick(w.work, length / 1024);
     append_token(&w.path, bytes, length);
     return saved;
 }
@@ -455,15 +461,25 @@ void diff_positionally(Walk &w, const JsonbContainer *a, uint32 a_end, const Jso
 // engine's interrupt, never ereports): equal ids for byte-identical
 // elements of the middles [begin, a_end) of a and [begin, b_end) of b. An
 // element's id is its position in both middles read one after the other
-// (that of the first element with its bytes); an open-addressing table of
-// 8-byte slots (a 32-bit hash of type and bytes, a position) finds it, at
-// most half full. A probe longer than 64 slots (only hashes made to
-// collide) gives the element an id of its own, as the engine leaves values
-// past 8 in one hash bucket unmatched: a longer patch, never a wrong one.
+// (that of the first element with its bytes), found in an open-addressing
+// table of 8-byte slots (a 32-bit hash of type and bytes, a position), at
+// most three quarters full, probed by double hashing: the first slot from the hash's
+// low bits, the step from all of it, so hashes that share their low bits
+// do not share a probe sequence. An element whose probe passes 128 slots
+// (only 32-bit hashes made to collide can do that) gets an id of its own,
+// as the engine leaves values past 8 in one hash bucket unmatched: a
+// longer patch, never a wrong one.
 struct IdSlot {
     uint32 hash;
     uint32 position; // 0: empty; else the position + 1
 };
+
+// The step of a hash's probe sequence: odd (so it visits every slot of a
+// power-of-two table), from the hash's bits mixed (Fibonacci hashing).
+std::size_t probe_step(uint32 hash)
+{
+    return ((static_cast<std::size_t>(hash) * 0x9E3779B97F4A7C15ull) >> 40) | 1;
+}
 
 struct Middles {
     const JsonbContainer *a;
@@ -488,7 +504,7 @@ const char *element_bytes(const Middles &m, uint32 position, uint32 &length, uin
 void assign_ids(const Middles &m, engine::ElementIds &a_ids, engine::ElementIds &b_ids,
                 engine::Context &context)
 {
-    constexpr uint32 max_probes = 64;
+    constexpr uint32 max_probes = 128;
     std::vector<IdSlot> slots(64);
     std::size_t used = 0;
     a_ids.reserve(m.a_count);
@@ -511,7 +527,8 @@ void assign_ids(const Middles &m, engine::ElementIds &a_ids, engine::ElementIds 
             uint32 id = position;
             std::size_t mask = slots.size() - 1;
             std::size_t probe = hash & mask;
-            for (uint32 probes = 0;; ++probes, probe = (probe + 1) & mask) {
+            std::size_t step = probe_step(hash);
+            for (uint32 probes = 0;; ++probes, probe = (probe + step) & mask) {
                 IdSlot &slot = slots[probe];
                 if (slot.position == 0) {
                     slot = {hash, position + 1};
@@ -533,7 +550,7 @@ void assign_ids(const Middles &m, engine::ElementIds &a_ids, engine::ElementIds 
                 }
             }
             ids.push_back(id);
-            if (2 * used > slots.size()) {
+            if (4 * used > 3 * slots.size()) {
                 // Rehash into twice the slots.
                 std::vector<IdSlot> grown(2 * slots.size());
                 std::size_t grown_mask = grown.size() - 1;
@@ -542,7 +559,7 @@ void assign_ids(const Middles &m, engine::ElementIds &a_ids, engine::ElementIds 
                         continue;
                     std::size_t at = slot.hash & grown_mask;
                     while (grown[at].position != 0)
-                        at = (at + 1) & grown_mask;
+                        at = (at + probe_step(slot.hash)) & grown_mask;
                     grown[at] = slot;
                 }
                 slots.swap(grown);
@@ -685,12 +702,12 @@ void diff_values(Walk &w, const JsonbValue &source, const JsonbValue &target)
             });
             if (!wanted)
                 return;
-            OwnedValue *slot = convert(w, target);
+            engine::Value *converted = convert(w, target);
             patch_step(w, [&](engine::PatchBuilder &built, const std::string &path,
                               engine::Context &context) {
-                engine::collapse(built, first, bytes_before, path, slot->value, context);
+                engine::collapse(built, first, bytes_before, path, converted, context);
             });
-            release(slot);
+            release(w.value);
             return;
         }
     }
@@ -719,6 +736,7 @@ Jsonb *diff_documents(Jsonb *source, Jsonb *target, bool raise)
     w.limits = current_limits();
     initStringInfo(&w.path);
     w.patch = make_owned_value();
+    w.value = make_owned_value();
     ErrorBox box;
     if (!run_guarded(box, [&] { w.patch->value = new engine::Value(engine::Value::array()); }))
         raise_error(box);
@@ -733,6 +751,7 @@ Jsonb *diff_documents(Jsonb *source, Jsonb *target, bool raise)
     }
     Jsonb *result = w.too_large ? nullptr : value_to_jsonb(*w.patch->value);
     release(w.patch);
+    release(w.value);
     pfree(w.path.data);
     return result;
 }

@@ -34,10 +34,11 @@ Jsonb *jsonb_pointer_lookup(Jsonb *jsonb, std::string_view pointer);
 // byte equality for identical() (jsonb's encoding of a value depends only
 // on the value, numbers' display scale included), so identical subtrees
 // cost one memcmp and nothing is converted but the values the patch holds.
-// Array elements get ids from a 64-bit hash of their bytes (the engine's
-// structural_hash), so a patch could differ from the engine's only where
-// more than 8 distinct elements of one array share a hash (then it is
-// longer, never wrong). diff's bounds (max_patch_operations,
+// Array elements get ids from a 32-bit hash of their bytes (where the
+// engine uses structural_hash) in a table probed by double hashing, so a
+// patch could differ from the engine's only where an element's probe passes
+// 128 slots, which takes 32-bit hashes made to collide (then it is longer,
+// never wrong). diff's bounds (max_patch_operations,
 // max_document_size) are counted by the engine: past one, raise: its 54000
 // error; else nullptr. The inputs are not bounded here. Polls for query
 // cancel about every 1,024 elements or 1 MB of bytes compared.

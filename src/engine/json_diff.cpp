@@ -378,34 +378,44 @@ bool shortest_edit_script(const ElementIds &a, const ElementIds &b,
 void anchored_edit_script(const ElementIds &a, const ElementIds &b,
                           std::vector<Edit> &script, Context &context)
 {
-    // Per id: occurrences in a and in b, and its (last) position in b.
-    struct Count {
-        std::size_t in_a = 0;
-        std::size_t in_b = 0;
-        std::size_t position_in_b = 0;
-    };
-    std::unordered_map<std::size_t, Count> counts;
+    // Per id, packed in 32 bits: how often it occurs in a and in b (0, 1,
+    // or 2 for more: bits 30-31 and 28-29) and its last position in b (bits
+    // 0-27: jsonb arrays hold fewer than 2^28 elements, and so do the
+    // engine's, bounded by max_document_size). Ids are below a.size() +
+    // b.size() (array_edit_script), so a vector indexed by id holds them.
+    constexpr std::uint32_t position_bits = (1u << 28) - 1;
+    script.clear();
+    if (b.size() > position_bits) {
+        // Not reachable from jsonb: no anchors, the caller pairs by position.
+        script.insert(script.end(), a.size(), Edit::Delete);
+        script.insert(script.end(), b.size(), Edit::Insert);
+        return;
+    }
+    std::vector<std::uint32_t> counts(a.size() + b.size(), 0);
     for (std::size_t j = 0; j < b.size(); ++j) {
         context.interrupt.tick();
-        Count &count = counts[b[j]];
-        ++count.in_b;
-        count.position_in_b = j;
+        std::uint32_t &count = counts[b[j]];
+        std::uint32_t in_b = std::min<std::uint32_t>(((count >> 28) & 3) + 1, 2);
+        count = (count & (3u << 30)) | (in_b << 28) | static_cast<std::uint32_t>(j);
     }
     for (std::size_t i = 0; i < a.size(); ++i) {
         context.interrupt.tick();
-        ++counts[a[i]].in_a;
+        std::uint32_t &count = counts[a[i]];
+        std::uint32_t in_a = std::min<std::uint32_t>((count >> 30) + 1, 2);
+        count = (count & ~(3u << 30)) | (in_a << 30);
     }
     // Unique pairs in source order: (i, j).
-    std::vector<std::pair<std::size_t, std::size_t>> pairs;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> pairs;
     for (std::size_t i = 0; i < a.size(); ++i) {
         context.interrupt.tick();
-        const Count &count = counts[a[i]];
-        if (count.in_a == 1 && count.in_b == 1)
-            pairs.emplace_back(i, count.position_in_b);
+        std::uint32_t count = counts[a[i]];
+        if ((count >> 28) == 0x5) // once in a, once in b
+            pairs.emplace_back(static_cast<std::uint32_t>(i), count & position_bits);
     }
+    counts = std::vector<std::uint32_t>();
     // Longest increasing subsequence of the j's (patience sorting).
-    std::vector<std::size_t> tails;                            // pair index ending each length
-    std::vector<std::size_t> previous(pairs.size(), SIZE_MAX); // pair before it in its sequence
+    std::vector<std::uint32_t> tails;                            // pair index ending each length
+    std::vector<std::uint32_t> previous(pairs.size(), UINT32_MAX); // pair before it in its sequence
     for (std::size_t p = 0; p < pairs.size(); ++p) {
         context.interrupt.tick();
         auto place = std::lower_bound(
@@ -414,25 +424,35 @@ void anchored_edit_script(const ElementIds &a, const ElementIds &b,
         if (place != tails.begin())
             previous[p] = *(place - 1);
         if (place == tails.end())
-            tails.push_back(p);
+            tails.push_back(static_cast<std::uint32_t>(p));
         else
-            *place = p;
+            *place = static_cast<std::uint32_t>(p);
     }
-    std::vector<std::pair<std::size_t, std::size_t>> anchors;
-    for (std::size_t p = tails.empty() ? SIZE_MAX : tails.back(); p != SIZE_MAX; p = previous[p])
-        anchors.push_back(pairs[p]);
-    std::reverse(anchors.begin(), anchors.end());
-    anchors.emplace_back(a.size(), b.size()); // the end closes the last gap
+    // The sequence's pair indexes, in order, into tails (no longer needed),
+    // then its pairs moved to the front of pairs: the anchors. An index is
+    // never below its place in the sequence, so no pair is overwritten
+    // before it is read.
+    std::size_t length = tails.size();
+    std::uint32_t p = length == 0 ? UINT32_MAX : tails.back();
+    for (std::size_t k = length; k > 0; --k, p = previous[p])
+        tails[k - 1] = p;
+    previous = std::vector<std::uint32_t>();
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> &anchors = pairs;
+    for (std::size_t k = 0; k < length; ++k)
+        anchors[k] = anchors[tails[k]];
+    anchors.resize(length);
+    tails = std::vector<std::uint32_t>();
+    // The end closes the last gap.
+    anchors.emplace_back(static_cast<std::uint32_t>(a.size()), static_cast<std::uint32_t>(b.size()));
 
-    script.clear();
     std::size_t from_a = 0;
     std::size_t from_b = 0;
     std::vector<Edit> gap_script;
     for (const auto &[end_a, end_b] : anchors) {
         ElementIds gap_a(a.begin() + static_cast<std::ptrdiff_t>(from_a),
-                                       a.begin() + static_cast<std::ptrdiff_t>(end_a));
+                         a.begin() + static_cast<std::ptrdiff_t>(end_a));
         ElementIds gap_b(b.begin() + static_cast<std::ptrdiff_t>(from_b),
-                                       b.begin() + static_cast<std::ptrdiff_t>(end_b));
+                         b.begin() + static_cast<std::ptrdiff_t>(end_b));
         if (!gap_a.empty() && !gap_b.empty() &&
             shortest_edit_script(gap_a, gap_b, kMaxEditDistance, gap_script, context)) {
             script.insert(script.end(), gap_script.begin(), gap_script.end());
@@ -442,8 +462,8 @@ void anchored_edit_script(const ElementIds &a, const ElementIds &b,
         }
         if (end_a < a.size())
             script.push_back(Edit::Keep);
-        from_a = end_a + 1;
-        from_b = end_b + 1;
+        from_a = static_cast<std::size_t>(end_a) + 1;
+        from_b = static_cast<std::size_t>(end_b) + 1;
     }
 }
 

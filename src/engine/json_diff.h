@@ -79,7 +79,8 @@ using ElementIds = std::vector<std::uint32_t>;
 
 // The edit script diff replays for two arrays' middles (what is left once
 // the identical prefix and suffix are trimmed, with more than one element
-// on each side), given as ids (equal ids for identical elements): a bounded
+// on each side), given as ids (equal ids for identical elements, every id
+// below source_ids.size() + target_ids.size()): a bounded
 // Myers script, else one anchored on the elements that occur once on each
 // side. False when pairing the middles by position is shorter.
 bool array_edit_script(const ElementIds &source_ids, const ElementIds &target_ids,
