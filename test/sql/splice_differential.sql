@@ -158,6 +158,15 @@ SELECT 10000 + row_number() OVER (), source, target
     ('{"a": [1, {"b": 1.0}], "c": "x"}', '{"a": [1, {"b": 1.00}], "d": null}'),
     ('1', '"1"'), ('[]', '{}'), ('{"a": 1}', '[1]'), ('null', '{"a": null}'))
     AS crafted(source, target);
+-- Strings whose 32-bit hashes share their low 12 bits (easy to make): a
+-- table probed linearly with a probe limit left them unmatched (found by a
+-- review), so the binary walk's patch was longer than the engine's.
+INSERT INTO diff_cases
+SELECT 20000, to_jsonb(ARRAY['s'] || strings[1:66] || ARRAY['x']),
+       to_jsonb(ARRAY['t'] || strings[1:65] || ARRAY['y', strings[66]])
+  FROM (SELECT array_agg(s ORDER BY s) AS strings
+          FROM (SELECT s FROM (SELECT 'k' || i AS s FROM generate_series(1, 2000000) AS i) AS all_strings
+                 WHERE (hashtextextended(s, 0) & 4095) = 0 LIMIT 80) AS colliding) AS c;
 CREATE TEMP TABLE diffs ON COMMIT DROP AS
 SELECT n, doc, patch, pg_temp.outcome(false, doc, patch, 'diff') AS splice,
        pg_temp.outcome(true, doc, patch, 'diff') AS tree

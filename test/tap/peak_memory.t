@@ -2,7 +2,8 @@
 # Peak backend memory of the JSON functions stays within a small multiple of their input + output
 # (issue 14): jsonb_patch (one replace, a 20-operation patch, the add of a large value),
 # jsonb_merge_patch (a catalog, a document of nulls), jsonb_diff (one change, scattered changes
-# in a catalog, in a document of nulls and in an array of distinct numbers) and jsonb_pointer_get (a leaf, a large subtree) on documents of
+# in a catalog, in a document of nulls and in an array of distinct numbers, changes that collapse
+# into one "replace" at each of 200 levels) and jsonb_pointer_get (a leaf, a large subtree) on documents of
 # about 1 MB and 10 MB. Method of test/tap/hostile_inputs.t: the backend's peak resident memory
 # (VmHWM in /proc/self/status) in a fresh session, read before and after a statement. Each case:
 # a warm-up on tiny inputs (library, plans, caches), then a baseline statement that reads and
@@ -102,6 +103,11 @@ SELECT size || ' ' || name, call, a, b
                                         ARRAY['items', (items / 2)::text, 'price'], '1'),
                               ARRAY['items', (items - 10)::text, 'name'], '"renamed"'),
                     '{index, key7}', '"changed"') - 'meta'),
+         ('jsonb_diff, changes collapsing at each of 200 levels', 'draft_mode.jsonb_diff(a, b)',
+          (SELECT (repeat('[', 200) || jsonb_build_array(repeat('x', items * 75), repeat('y', items * 75))::text
+                   || string_agg(', ' || k || ']', '' ORDER BY k))::jsonb FROM generate_series(1, 200) AS k),
+          (SELECT (repeat('[', 200) || jsonb_build_array(repeat('X', items * 75), repeat('Y', items * 75))::text
+                   || string_agg(', ' || -k || ']', '' ORDER BY k))::jsonb FROM generate_series(1, 200) AS k)),
          ('jsonb_diff, every 500th of an array of distinct numbers changed', 'draft_mode.jsonb_diff(a, b)',
           (SELECT jsonb_agg(i) FROM generate_series(1, items * 20) AS i),
           (SELECT jsonb_agg(CASE WHEN i % 500 = 0 THEN -i ELSE i END) FROM generate_series(1, items * 20) AS i)),
