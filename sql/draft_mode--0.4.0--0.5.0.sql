@@ -1,5 +1,6 @@
 -- draft_mode 0.4.0 -> 0.5.0: no content in change notifications unless a
--- superuser allows it, and nothing of drafts for viewers in get_section.
+-- superuser allows it, nothing of drafts for viewers in get_section, and
+-- unschedule_maintenance() limited to the caller's own job.
 --
 -- Both found by an adversarial review. Any role that can connect may LISTEN
 -- on a channel (LISTEN has no privileges), and every notification carried
@@ -9,15 +10,21 @@
 -- listeners read the change from the feed, whose rows are tenant-isolated.
 -- And get_section told viewers the draft's version and whether a draft
 -- exists (how much is being edited before it is published): viewers now get
--- the published version as version and NULL for has_draft.
+-- the published version as version and NULL for has_draft. And
+-- unschedule_maintenance() run by a superuser removed every role's
+-- maintenance job (a superuser sees all of cron.job): it removes the
+-- caller's own only.
 --
 -- The library of 0.5.0 also closes draft_mode to validators (a validator
 -- runs as its owner, but the session's role is the publisher's, whose
 -- tenant and rights every draft_mode decision used: draft_mode.caller()
--- now refuses inside a validator), bounds what a rebase reads, and works
--- on jsonb's binary form for jsonb_merge_patch and jsonb_diff. No table
--- changes. This script runs on every node of a distributed install (Citus
--- propagates ALTER EXTENSION ... UPDATE); neither function is distributed.
+-- now refuses inside a validator), sends notifications only where
+-- draft_mode.notify is turned on (it was on by default: the names of every
+-- tenant's sections reached any role that can connect), bounds what a
+-- rebase reads, and works on jsonb's binary form for jsonb_merge_patch and
+-- jsonb_diff. No table changes. This script runs on every node of a
+-- distributed install (Citus propagates ALTER EXTENSION ... UPDATE); none of
+-- these functions is distributed.
 \echo Use "ALTER EXTENSION draft_mode UPDATE TO '0.5.0'" to load this file. \quit
 
 -- Reads a section: mode 'draft' gives the draft, or the published content
@@ -132,5 +139,25 @@ BEGIN
         PERFORM pg_catalog.pg_notify('draft_mode', message::text);
     END IF;
     RETURN NULL;
+END
+$$;
+
+-- Removes the draft_mode_maintenance job; false when there was none.
+CREATE OR REPLACE FUNCTION draft_mode.unschedule_maintenance()
+RETURNS pg_catalog.bool
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    removed bool := false;
+BEGIN
+    -- Only the caller's own job: a superuser sees every role's jobs in
+    -- cron.job, and others' schedules are theirs to remove.
+    IF EXISTS (SELECT FROM pg_extension WHERE extname = 'pg_cron') THEN
+        EXECUTE 'SELECT bool_or(cron.unschedule(jobid)) FROM cron.job'
+                ' WHERE jobname = $1 AND username = current_user'
+           INTO removed USING 'draft_mode_maintenance';
+    END IF;
+    RETURN coalesce(removed, false);
 END
 $$;

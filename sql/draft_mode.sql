@@ -2033,8 +2033,11 @@ AS $$
 DECLARE
     removed bool := false;
 BEGIN
+    -- Only the caller's own job: a superuser sees every role's jobs in
+    -- cron.job, and others' schedules are theirs to remove.
     IF EXISTS (SELECT FROM pg_extension WHERE extname = 'pg_cron') THEN
-        EXECUTE 'SELECT cron.unschedule(jobid) FROM cron.job WHERE jobname = $1'
+        EXECUTE 'SELECT bool_or(cron.unschedule(jobid)) FROM cron.job'
+                ' WHERE jobname = $1 AND username = current_user'
            INTO removed USING 'draft_mode_maintenance';
     END IF;
     RETURN coalesce(removed, false);

@@ -71,6 +71,12 @@ void check_length(text *value, const char *name, int max_bytes, const char *hint
                         errhint("%s", hint)));
 }
 
+void check_names(text *tenant, text *name)
+{
+    check_length(tenant, "tenant", 200, "Tenant names are at most 200 bytes.");
+    check_length(name, "section", 1000, "Section names are at most 1000 bytes.");
+}
+
 Claim claim_from(FunctionCallInfo fcinfo, int expected_argument, int token_argument,
                  int rebase_argument)
 {

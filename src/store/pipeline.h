@@ -39,6 +39,10 @@ void require_expected_version(FunctionCallInfo fcinfo, int argument);
 // the table's own check would report the row instead.
 void check_length(text *value, const char *name, int max_bytes, const char *hint);
 
+// Raises 22023 for a tenant or section name no section can have (empty, or
+// longer than 200 or 1000 bytes).
+void check_names(text *tenant, text *name);
+
 // What a write presents, from its arguments (-1: the function has none).
 Claim claim_from(FunctionCallInfo fcinfo, int expected_argument, int token_argument,
                  int rebase_argument = -1);
@@ -62,8 +66,7 @@ Datum run_call(FunctionCallInfo fcinfo, const char *operation, int key_argument,
     text *name = PG_GETARG_TEXT_PP(1);
     text *key = key_argument >= 0 && !PG_ARGISNULL(key_argument) ? PG_GETARG_TEXT_PP(key_argument)
                                                                  : nullptr;
-    check_length(tenant, "tenant", 200, "Tenant names are at most 200 bytes.");
-    check_length(name, "section", 1000, "Section names are at most 1000 bytes.");
+    check_names(tenant, name);
     if (key != nullptr)
         check_length(key, "idempotency_key", 200,
                      "Use a short unique key per request, such as a UUID.");

@@ -13,6 +13,7 @@ extern "C" {
 #include "boundary/jsonb_splice.h"
 #include "boundary/settings.h"
 #include "boundary/sqlstates.h"
+#include "store/pipeline.h"
 #include "store/statements.h"
 
 namespace draft_mode::store {
@@ -262,5 +263,8 @@ DRAFT_MODE_FUNCTION(draft_mode_raise_section_not_found, 2)
 {
     text *tenant = PG_ARGISNULL(0) ? cstring_to_text("") : PG_GETARG_TEXT_PP(0);
     text *name = PG_ARGISNULL(1) ? cstring_to_text("") : PG_GETARG_TEXT_PP(1);
+    // A name no section can have is refused as the C entry points refuse it
+    // (22023), not quoted back whole in a DM101.
+    draft_mode::store::check_names(tenant, name);
     draft_mode::store::raise_section_not_found(tenant, name);
 }
