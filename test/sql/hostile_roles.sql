@@ -15,7 +15,7 @@ BEGIN;
 SET LOCAL client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS draft_mode;
-SELECT plan(65);
+SELECT plan(68);
 
 CREATE ROLE hr_attacker IN ROLE draft_mode_editor;
 CREATE ROLE hr_editor IN ROLE draft_mode_editor;
@@ -322,6 +322,15 @@ SELECT is((SELECT version > published_version AND has_draft FROM draft_mode.get_
 SET LOCAL ROLE hr_viewer;
 SELECT is((SELECT row(version = published_version, has_draft IS NULL)::text FROM draft_mode.get_section('hr_a', 'page', 'published')),
           '(t,t)', 'viewer: published reads give the published version and no has_draft (nothing of the draft)');
+RESET ROLE;
+-- Names no section can have are refused as the C entry points refuse them,
+-- not quoted back whole in a DM101 (a review found a 1 MB name echoed).
+SELECT throws_ok($$SELECT draft_mode.get_section('hr_a', repeat('x', 1000000))$$, '22023', 'argument "section" must be 1 to 1000 bytes long',
+                 'get_section: a 1 MB section name is 22023, not a DM101 quoting it');
+SELECT throws_ok($$SELECT draft_mode.get_section('hr_a', '')$$, '22023', 'argument "section" must be 1 to 1000 bytes long',
+                 'get_section: an empty section name is 22023');
+SELECT throws_ok($$SELECT * FROM draft_mode.publish_many('hr_a', ARRAY[repeat('x', 1001)])$$, '22023', NULL,
+                 'publish_many: a section name past 1000 bytes is 22023');
 RESET ROLE;
 
 SELECT * FROM finish();

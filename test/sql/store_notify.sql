@@ -49,10 +49,20 @@ SELECT dblink_connect('listener', format('dbname=''%s'' user=''%s'' host=''%s'' 
 SELECT dblink_exec('listener', 'LISTEN draft_mode');
 
 --
--- By default a notification carries no content (any role that can connect
--- may LISTEN): tenant, section, version, kind and cursor only. Only a
--- superuser lets the forward patch go out, with draft_mode.notify_patches.
--- Tenant: 'notify_doorbell'.
+-- Nothing is sent by default: any role that can connect may LISTEN, and a
+-- notification names the tenant and section. Writers that should ring turn
+-- draft_mode.notify on (ALTER ROLE ... SET). Tenant: 'notify_doorbell'.
+--
+SELECT draft_mode.setting('draft_mode.notify') AS notify;
+SELECT version FROM draft_mode.create_section('notify_doorbell', 'quiet', '{}');
+NOTIFY draft_mode, 'end';
+SELECT * FROM pg_temp.received();
+SET draft_mode.notify = on;
+
+--
+-- A notification carries no content by default: tenant, section, version,
+-- kind and cursor only. Only a superuser lets the forward patch go out,
+-- with draft_mode.notify_patches.
 --
 SELECT draft_mode.setting('draft_mode.notify_patches') AS notify_patches;
 SELECT version FROM draft_mode.create_section('notify_doorbell', 'prices', '{"next": "unreleased price"}');
@@ -130,7 +140,7 @@ SELECT version FROM draft_mode.publish('notify', 'hero');
 NOTIFY draft_mode, 'end';
 SELECT * FROM pg_temp.received();
 -- and on again
-RESET draft_mode.notify;
+SET draft_mode.notify = on;
 SELECT version FROM draft_mode.merge_draft('notify', 'hero', '{"title": "Loud"}', 16);
 NOTIFY draft_mode, 'end';
 SELECT * FROM pg_temp.received();
