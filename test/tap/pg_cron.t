@@ -3,17 +3,20 @@
 # test cluster preloads it with cron.database_name = postgres),
 # schedule_maintenance registers the job, pg_cron runs it (at most once a
 # minute, so this waits up to about two minutes), the run expires an aged
-# draft, and unschedule_maintenance removes the job.
+# draft, and unschedule_maintenance removes the job; a superuser's
+# unschedule_maintenance leaves a non-superuser administrator's own job.
 set -euo pipefail
 db=postgres
 sql() { psql -X -q -v ON_ERROR_STOP=1 -At -d "$db" "$@"; }
 cleanup() {
   sql -c "SELECT draft_mode.unschedule_maintenance()" >/dev/null 2>&1 || true
+  psql -X -q -At -d "$db" -U cron_admin -c "SELECT draft_mode.unschedule_maintenance()" >/dev/null 2>&1 || true
+  sql -c "DROP ROLE IF EXISTS cron_admin" >/dev/null 2>&1 || true
   sql -c "DROP EXTENSION IF EXISTS draft_mode CASCADE" -c "DROP EXTENSION IF EXISTS pg_cron" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
-echo "1..5"
+echo "1..7"
 sql >/dev/null <<'SQL'
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pg_cron;
@@ -50,3 +53,16 @@ effect=$(sql -c "SELECT has_draft::text || '|' || (SELECT kind FROM draft_mode.h
 removed=$(sql -c "SELECT draft_mode.unschedule_maintenance()")
 left=$(sql -c "SELECT count(*) FROM cron.job WHERE jobname = 'draft_mode_maintenance'")
 [ "$removed|$left" = "t|0" ] && echo "ok 5 - unschedule_maintenance removed the job" || echo "not ok 5 - unschedule_maintenance removed the job (got $removed|$left)"
+
+# Another role's job (a non-superuser administrator's) is its own: a superuser, who sees every
+# row of cron.job, removes only its own (before 0.5.0 it removed every role's).
+sql -c "CREATE ROLE cron_admin LOGIN IN ROLE draft_mode_admin" -c "GRANT USAGE ON SCHEMA cron TO cron_admin" >/dev/null
+admin() { psql -X -q -v ON_ERROR_STOP=1 -At -d "$db" -U cron_admin "$@"; }
+admin -c "SELECT draft_mode.schedule_maintenance('0 3 * * *')" >/dev/null
+sql -c "SELECT draft_mode.schedule_maintenance('0 4 * * *')" >/dev/null
+removed=$(sql -c "SELECT draft_mode.unschedule_maintenance()")
+left=$(sql -c "SELECT string_agg(username || ' ' || schedule, ',') FROM cron.job WHERE jobname = 'draft_mode_maintenance'")
+[ "$removed|$left" = "t|cron_admin 0 3 * * *" ] && echo "ok 6 - a superuser's unschedule_maintenance removes its own job only" || echo "not ok 6 - a superuser's unschedule_maintenance removes its own job only (got $removed|$left)"
+removed=$(admin -c "SELECT draft_mode.unschedule_maintenance()")
+left=$(sql -c "SELECT count(*) FROM cron.job WHERE jobname = 'draft_mode_maintenance'")
+[ "$removed|$left" = "t|0" ] && echo "ok 7 - the administrator's unschedule_maintenance removes its job" || echo "not ok 7 - the administrator's unschedule_maintenance removes its job (got $removed|$left)"
