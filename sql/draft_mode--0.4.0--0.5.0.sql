@@ -13,7 +13,9 @@
 -- the published version as version and NULL for has_draft. And
 -- unschedule_maintenance() run by a superuser removed every role's
 -- maintenance job (a superuser sees all of cron.job): it removes the
--- caller's own only.
+-- caller's own only. The length errors of bind_tenant, idempotency keys
+-- and consumer names carry the argument's "bytes" in their DETAIL, as the
+-- library's do.
 --
 -- The library of 0.5.0 also closes draft_mode to validators (a validator
 -- runs as its owner, but the session's role is the publisher's, whose
@@ -159,5 +161,113 @@ BEGIN
            INTO removed USING 'draft_mode_maintenance';
     END IF;
     RETURN coalesce(removed, false);
+END
+$$;
+
+-- Binds role to tenant (replacing its binding).
+CREATE OR REPLACE FUNCTION draft_mode.bind_tenant(role pg_catalog.regrole, tenant pg_catalog.text)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF role IS NULL OR tenant IS NULL THEN
+        RAISE EXCEPTION 'arguments "role" and "tenant" must not be null'
+            USING ERRCODE = 'null_value_not_allowed', DETAIL = '{"argument":"role, tenant"}',
+                  HINT = 'Pass the role to bind and its tenant.';
+    END IF;
+    IF pg_catalog.octet_length(tenant) NOT BETWEEN 1 AND 200 THEN
+        RAISE EXCEPTION 'argument "tenant" must be 1 to 200 bytes long'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = pg_catalog.jsonb_build_object('argument', 'tenant', 'reason', 'length',
+                      'min_bytes', 1, 'max_bytes', 200, 'bytes', pg_catalog.octet_length(tenant))::text,
+                  HINT = 'Use a shorter tenant name.';
+    END IF;
+    INSERT INTO draft_mode.tenant_bindings AS b (role, tenant, bound_by, bound_at)
+    VALUES (bind_tenant.role, bind_tenant.tenant, draft_mode.caller(), pg_catalog.now())
+    ON CONFLICT ON CONSTRAINT tenant_bindings_pkey DO UPDATE
+       SET tenant = excluded.tenant, bound_by = excluded.bound_by, bound_at = excluded.bound_at;
+END
+$$;
+
+-- Claims key for a call of operation with request (the call's arguments as
+-- text). Returns NULL when the call should run: the key is new (or its
+-- earlier use expired) and is now this transaction's. Returns the stored
+-- result when the same request already ran with this key. Raises DM203 when
+-- the key was used for a different request, 22023 for a key of the wrong
+-- length.
+CREATE OR REPLACE FUNCTION draft_mode.claim_idempotency_key(tenant pg_catalog.text,
+                                                            key pg_catalog.text,
+                                                            operation pg_catalog.text,
+                                                            request pg_catalog.text)
+RETURNS pg_catalog.jsonb
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    hash bytea := pg_catalog.sha256(pg_catalog.convert_to(operation || E'\n' || request, 'UTF8'));
+    ttl interval := draft_mode.setting('draft_mode.idempotency_key_ttl')::pg_catalog.interval;
+    -- Citus: computed here, as Citus refuses non-immutable functions in ON CONFLICT's WHERE.
+    expired_before timestamptz := pg_catalog.now() - ttl;
+    earlier record;
+BEGIN
+    IF pg_catalog.octet_length(key) NOT BETWEEN 1 AND 200 THEN
+        RAISE EXCEPTION 'argument "idempotency_key" must be 1 to 200 bytes long'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = pg_catalog.jsonb_build_object('argument', 'idempotency_key', 'reason', 'length',
+                      'min_bytes', 1, 'max_bytes', 200, 'bytes', pg_catalog.octet_length(key))::text,
+                  HINT = 'Use a short unique key per request, such as a UUID.';
+    END IF;
+    INSERT INTO draft_mode.idempotency_keys AS k (tenant, key, operation, request_hash, created_at)
+    VALUES (claim_idempotency_key.tenant, claim_idempotency_key.key,
+            claim_idempotency_key.operation, hash, pg_catalog.now())
+    ON CONFLICT ON CONSTRAINT idempotency_keys_pkey DO UPDATE
+       SET operation = excluded.operation, request_hash = excluded.request_hash, result = NULL,
+           created_at = excluded.created_at
+     WHERE k.created_at < expired_before;
+    IF FOUND THEN
+        RETURN NULL;
+    END IF;
+    SELECT k.operation, k.request_hash, k.result, k.created_at INTO earlier
+      FROM draft_mode.idempotency_keys AS k
+     WHERE k.tenant = claim_idempotency_key.tenant AND k.key = claim_idempotency_key.key;
+    IF earlier.request_hash <> hash THEN
+        RAISE EXCEPTION 'idempotency key "%" was already used for a different request', key
+            USING ERRCODE = 'DM203',
+                  DETAIL = pg_catalog.jsonb_build_object('reason', 'idempotency_key_reused',
+                                                         'key', key, 'operation', earlier.operation,
+                                                         'used_at', earlier.created_at)::text,
+                  HINT = 'Use a new key for each distinct request; repeat a key only to retry the same request.';
+    END IF;
+    RETURN earlier.result;
+END
+$$;
+
+-- Where consumer (a named worker of the tenant) is in the feed, NULL at
+-- the start. Locks the consumer's row for this transaction (a second worker
+-- of the same name waits): read changes() after it, do their work, and
+-- advance_consumer() in the same transaction.
+CREATE OR REPLACE FUNCTION draft_mode.consumer_cursor(tenant pg_catalog.text, consumer pg_catalog.text)
+RETURNS pg_catalog.text
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    at int8;
+BEGIN
+    PERFORM draft_mode.check_tenant(consumer_cursor.tenant);
+    IF consumer IS NULL OR pg_catalog.octet_length(consumer) NOT BETWEEN 1 AND 200 THEN
+        RAISE EXCEPTION 'argument "consumer" must be 1 to 200 bytes long'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = pg_catalog.jsonb_build_object('argument', 'consumer', 'reason', 'length',
+                      'min_bytes', 1, 'max_bytes', 200, 'bytes', pg_catalog.octet_length(consumer))::text,
+                  HINT = 'Name the worker, for example ''deployer''.';
+    END IF;
+    INSERT INTO draft_mode.feed_consumers AS c (tenant, consumer, position, updated_at)
+    VALUES (consumer_cursor.tenant, consumer_cursor.consumer, 0, pg_catalog.now())
+    ON CONFLICT ON CONSTRAINT feed_consumers_pkey DO NOTHING;
+    SELECT c.position INTO at FROM draft_mode.feed_consumers AS c
+     WHERE c.tenant = consumer_cursor.tenant AND c.consumer = consumer_cursor.consumer FOR UPDATE;
+    RETURN CASE WHEN at > 0 THEN draft_mode.feed_cursor(at) END;
 END
 $$;

@@ -540,7 +540,8 @@ BEGIN
     IF pg_catalog.octet_length(tenant) NOT BETWEEN 1 AND 200 THEN
         RAISE EXCEPTION 'argument "tenant" must be 1 to 200 bytes long'
             USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = '{"argument":"tenant","reason":"length","min_bytes":1,"max_bytes":200}',
+                  DETAIL = pg_catalog.jsonb_build_object('argument', 'tenant', 'reason', 'length',
+                      'min_bytes', 1, 'max_bytes', 200, 'bytes', pg_catalog.octet_length(tenant))::text,
                   HINT = 'Use a shorter tenant name.';
     END IF;
     INSERT INTO draft_mode.tenant_bindings AS b (role, tenant, bound_by, bound_at)
@@ -887,7 +888,8 @@ BEGIN
     IF pg_catalog.octet_length(key) NOT BETWEEN 1 AND 200 THEN
         RAISE EXCEPTION 'argument "idempotency_key" must be 1 to 200 bytes long'
             USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = '{"argument":"idempotency_key","reason":"length","min_bytes":1,"max_bytes":200}',
+                  DETAIL = pg_catalog.jsonb_build_object('argument', 'idempotency_key', 'reason', 'length',
+                      'min_bytes', 1, 'max_bytes', 200, 'bytes', pg_catalog.octet_length(key))::text,
                   HINT = 'Use a short unique key per request, such as a UUID.';
     END IF;
     INSERT INTO draft_mode.idempotency_keys AS k (tenant, key, operation, request_hash, created_at)
@@ -1480,7 +1482,8 @@ BEGIN
     IF consumer IS NULL OR pg_catalog.octet_length(consumer) NOT BETWEEN 1 AND 200 THEN
         RAISE EXCEPTION 'argument "consumer" must be 1 to 200 bytes long'
             USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = '{"argument":"consumer","reason":"length","min_bytes":1,"max_bytes":200}',
+                  DETAIL = pg_catalog.jsonb_build_object('argument', 'consumer', 'reason', 'length',
+                      'min_bytes', 1, 'max_bytes', 200, 'bytes', pg_catalog.octet_length(consumer))::text,
                   HINT = 'Name the worker, for example ''deployer''.';
     END IF;
     INSERT INTO draft_mode.feed_consumers AS c (tenant, consumer, position, updated_at)

@@ -15,7 +15,7 @@ BEGIN;
 SET LOCAL client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS draft_mode;
-SELECT plan(68);
+SELECT plan(70);
 
 CREATE ROLE hr_attacker IN ROLE draft_mode_editor;
 CREATE ROLE hr_editor IN ROLE draft_mode_editor;
@@ -331,6 +331,12 @@ SELECT throws_ok($$SELECT draft_mode.get_section('hr_a', '')$$, '22023', 'argume
                  'get_section: an empty section name is 22023');
 SELECT throws_ok($$SELECT * FROM draft_mode.publish_many('hr_a', ARRAY[repeat('x', 1001)])$$, '22023', NULL,
                  'publish_many: a section name past 1000 bytes is 22023');
+SELECT is(pg_temp.error_of($$SELECT draft_mode.consumer_cursor('hr_a', repeat('c', 201))$$),
+          '22023: argument "consumer" must be 1 to 200 bytes long / {"bytes": 201, "reason": "length", "argument": "consumer", "max_bytes": 200, "min_bytes": 1}',
+          'consumer_cursor: a long consumer name is 22023, its DETAIL giving the bytes as the library''s length errors do');
+SELECT is(pg_temp.error_of($$SELECT * FROM draft_mode.publish_many('hr_a', ARRAY['page'], idempotency_key => repeat('k', 300))$$),
+          '22023: argument "idempotency_key" must be 1 to 200 bytes long / {"bytes": 300, "reason": "length", "argument": "idempotency_key", "max_bytes": 200, "min_bytes": 1}',
+          'publish_many: a long idempotency key is 22023 with its bytes');
 RESET ROLE;
 
 SELECT * FROM finish();
