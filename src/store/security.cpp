@@ -6,6 +6,10 @@
 #include "boundary/settings.h"
 #include "store/validator.h"
 
+extern "C" {
+#include "utils/json.h"
+}
+
 // caller() returns name: the session's current role as set by login or SET
 // ROLE, even inside a SECURITY DEFINER function (where current_user is the
 // function's owner). Inside a validator it refuses: the session's role is
@@ -31,5 +35,18 @@ DRAFT_MODE_FUNCTION(draft_mode_setting, 1)
 {
     draft_mode::boundary::require_valid_settings(false);
     char *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-    PG_RETURN_TEXT_P(cstring_to_text(GetConfigOptionByName(name, NULL, false)));
+    const char *value = GetConfigOptionByName(name, NULL, true);
+    if (value == nullptr) {
+        StringInfoData detail;
+        initStringInfo(&detail);
+        appendStringInfoString(&detail, "{\"argument\":\"name\",\"reason\":\"unknown_setting\",\"name\":");
+        escape_json(&detail, pnstrdup(name, 100));
+        appendStringInfoChar(&detail, '}');
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
+                        errmsg("unrecognized configuration parameter \"%s\"", pnstrdup(name, 100)),
+                        errdetail_internal("%s", detail.data),
+                        errhint("Name a setting, such as draft_mode.max_document_size (README: "
+                                "Settings).")));
+    }
+    PG_RETURN_TEXT_P(cstring_to_text(value));
 }

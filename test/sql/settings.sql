@@ -93,3 +93,7 @@ SELECT draft_mode.jsonb_diff('{}', '{}');
 RESET ROLE;
 \c
 DROP ROLE settings_plain_role;
+-- setting() of a name that is no setting: 42704 with a JSON DETAIL
+\set VERBOSITY default
+SELECT draft_mode.setting('draft_mode.no_such_setting');
+\echo :SQLSTATE
