@@ -20,11 +20,8 @@
 -- The library of 0.5.0 also closes draft_mode to validators (a validator
 -- runs as its owner, but the session's role is the publisher's, whose
 -- tenant and rights every draft_mode decision used: draft_mode.caller()
--- now refuses inside a validator), sends notifications only where
--- draft_mode.notify is turned on (it was on by default: the names of every
--- tenant's sections reached any role that can connect), bounds what a
--- rebase reads, and works on jsonb's binary form for jsonb_merge_patch and
--- jsonb_diff. No table changes. This script runs on every node of a
+-- now refuses inside a validator), bounds what a rebase reads, and works
+-- on jsonb's binary form for jsonb_merge_patch and jsonb_diff. No table changes. This script runs on every node of a
 -- distributed install (Citus propagates ALTER EXTENSION ... UPDATE); none of
 -- these functions is distributed.
 \echo Use "ALTER EXTENSION draft_mode UPDATE TO '0.5.0'" to load this file. \quit

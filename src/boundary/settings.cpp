@@ -41,7 +41,7 @@ int max_operations_setting = 10000;
 int max_document_size_kb = 64 * 1024;
 int undo_steps_setting = 100;
 int snapshot_interval_setting = 50;
-bool notify_setting = false;
+bool notify_setting = true;
 bool notify_patches_setting = false;
 bool delegate_edits_setting = true;
 char *actor_setting = nullptr;
@@ -363,14 +363,14 @@ void define_settings()
     define_interval<2>("Maintenance keeps every change newer than this.", NULL);
     define_interval<3>("Longest time maintenance keeps one transaction open.",
                        "From 10 ms to 1 minute.");
-    // Off by default: any role that can connect may LISTEN, and a
-    // notification names the tenant and section. Turned on per role (ALTER
-    // ROLE ... SET) for the writers whose changes should ring.
+    // Any role that can connect may LISTEN: a notification names the tenant
+    // and section (content only with draft_mode.notify_patches). Turned off
+    // per role or database where untrusted roles can connect.
     DefineCustomBoolVariable("draft_mode.notify",
                              "Sends a NOTIFY on channel draft_mode for every change.",
                              "Any role that can connect may LISTEN on channel draft_mode and "
                              "learns the tenant, section, version and kind of every change.",
-                             &notify_setting, false, PGC_USERSET, 0, NULL, NULL, NULL);
+                             &notify_setting, true, PGC_USERSET, 0, NULL, NULL, NULL);
     // Superuser-only: any role that can connect may LISTEN on a channel
     // (LISTEN has no privileges), so change notifications carry content
     // only where a superuser allows it.
