@@ -235,10 +235,44 @@ function readBody(req, limit = 65536) {
 // doorbell: a notification says "something changed for tenant T", and each of T's editor
 // streams then reads the feed after its own cursor. The payload's content is never used, so a
 // forged notification (any role may NOTIFY) costs a read and nothing else.
-const streams = new Set(); // { user, res, cursor (last sent), reading, again }
+const streams = new Set(); // { user, res, cursor (last sent), reading, again, stalled }
+
+// A stream whose reader does not keep up is dropped rather than buffered without end: past this
+// many bytes waiting in the server, or when its socket stays full this long. Its page reconnects
+// (EventSource does so by itself) and catches up from the feed with Last-Event-ID.
+const STREAM_BUFFER_LIMIT = 1024 * 1024;
+const STREAM_DRAIN_TIMEOUT_MS = 30000;
 
 function send(stream, event, data, id = null) {
-  if (!stream.res.writableEnded) stream.res.write(`event: ${event}\n${id ? `id: ${id}\n` : ''}data: ${data}\n\n`);
+  writeStream(stream, `event: ${event}\n${id ? `id: ${id}\n` : ''}data: ${data}\n\n`);
+}
+
+// Writes to a stream, dropping it when its reader is too far behind. The bound is checked before
+// the write, so one large event (a snapshot) still goes out whole to a reader that keeps up.
+function writeStream(stream, text) {
+  const { res } = stream;
+  if (res.writableEnded || res.destroyed) return;
+  if (res.writableLength > STREAM_BUFFER_LIMIT) return dropStream(stream, `more than ${STREAM_BUFFER_LIMIT} bytes unread`);
+  if (res.write(text) || stream.stalled) return;
+  stream.stalled = new Promise((resolve) => {
+    const timer = setTimeout(() => dropStream(stream, `not read for ${STREAM_DRAIN_TIMEOUT_MS / 1000} s`), STREAM_DRAIN_TIMEOUT_MS);
+    const done = () => {
+      clearTimeout(timer);
+      res.off('drain', done);
+      res.off('close', done);
+      stream.stalled = null;
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+function dropStream(stream, why) {
+  if (!streams.has(stream)) return;
+  console.error(`dropping the event stream of ${stream.user.id}: ${why}`);
+  streams.delete(stream);
+  stream.res.destroy();
 }
 
 // Changes after `after`, oldest first, a page at a time. Each row's `data` is built in SQL as
@@ -270,6 +304,7 @@ async function sendSnapshot(stream) {
 // restore) falls back to a snapshot.
 // Doorbells that ring while a stream reads are folded into one more pass.
 async function follow(stream) {
+  if (!streams.has(stream)) return; // closed or dropped
   if (stream.reading) { stream.again = true; return; }
   stream.reading = true;
   try {
@@ -278,6 +313,9 @@ async function follow(stream) {
       if (stream.cursor === null) { await sendSnapshot(stream); continue; }
       try {
         for (let page; !page || page.length === PAGE;) {
+          // The next page is read only once the reader has taken the last one (or is dropped).
+          if (stream.stalled) await stream.stalled;
+          if (!streams.has(stream)) return;
           page = await readChanges(stream.user, stream.cursor);
           for (const row of page) send(stream, 'change', row.data, row.cursor);
           if (page.length) stream.cursor = page[page.length - 1].cursor;
@@ -336,10 +374,10 @@ const CURSOR = /^c[0-9]{1,18}$/;
 function openStream(req, res, user, url) {
   res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
   res.write('retry: 1000\n\n'); // the browser reconnects after 1 s, then catches up
-  const stream = { user, res, cursor: null, reading: false, again: false };
+  const stream = { user, res, cursor: null, reading: false, again: false, stalled: null };
   streams.add(stream); // first subscribe, then read: nothing falls between the two
-  const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), 15000);
-  req.on('close', () => { clearInterval(heartbeat); streams.delete(stream); });
+  const heartbeat = setInterval(() => writeStream(stream, ': heartbeat\n\n'), 15000);
+  res.on('close', () => { clearInterval(heartbeat); streams.delete(stream); });
   // EventSource sends Last-Event-ID itself when it reconnects; a page that opens a new
   // EventSource passes its last id as ?last_event_id= instead. Customers always start from a
   // snapshot: the feed has drafts, and they may not read it.

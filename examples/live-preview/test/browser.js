@@ -13,6 +13,7 @@ const { spawn } = require('child_process');
 const path = require('path');
 const { startChromedriver } = require('./webdriver');
 const http = require('http');
+const net = require('net');
 const { Client } = require('pg');
 
 const SHOTS = process.env.LIVE_PREVIEW_SCREENSHOTS || null;
@@ -112,11 +113,37 @@ function readEvents(url, headers, n) {
   });
 }
 
+// One HTTP request to the server from this process (not a page): full control over headers and
+// body. Resolves to { status, headers, text }.
+function request(base, method, url, { user = null, headers = {}, body = null } = {}) {
+  return new Promise((resolve, reject) => {
+    const all = { ...(user ? { 'X-Demo-User': user } : {}), ...headers };
+    const req = http.request(`${base}${url}`, { method, headers: all }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk) => { text += chunk; });
+      response.on('end', () => resolve({ status: response.statusCode, headers: response.headers, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+const postJson = (base, url, user, value) =>
+  request(base, 'POST', url, { user, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(value) });
+
+// What the server wrote to stderr, for checks on what it logs (also passed on to ours).
+let serverLog = '';
+const logged = (pattern, what, timeout) => until(() => pattern.test(serverLog), (found) => found === true, what, timeout);
+
 function startServer() {
   return new Promise((resolve, reject) => {
     const server = spawn(process.execPath, [path.join(__dirname, '..', 'server.js')], {
       env: { ...process.env, PORT: '0', PGUSER: 'live_preview_server' },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    server.stderr.on('data', (chunk) => {
+      serverLog += chunk;
+      process.stderr.write(chunk);
     });
     server.stdout.on('data', (chunk) => {
       const match = /http:\/\/([\d.]+:\d+)\//.exec(String(chunk));
@@ -341,6 +368,51 @@ async function main() {
       }
       const customer = await call('carol', 'POST', '/api/undo', JSON.stringify({ section: 'home/hero', expected_version: '1' }));
       if (customer.status !== 403) throw new Error(`customer write: ${customer.status}`);
+    });
+
+    await check('a patch that would grow a section past 1MB gets 413 (54000) and changes nothing', async () => {
+      // Each copy of the whole document into itself doubles it: 16 of them make about 8 MB, under
+      // draft_mode's default limit (64MB) and over the one setup.sql sets for the server (1MB).
+      const { rows } = await sql("SELECT version FROM draft_mode.sections WHERE tenant = 'acme' AND section = 'home/announcement'");
+      const patch = JSON.stringify(Array.from({ length: 16 }, (_, i) => ({ op: 'copy', from: '', path: `/copy${i}` })));
+      const result = await postJson(base, '/api/patch', 'alice', { section: 'home/announcement', expected_version: String(rows[0].version), patch });
+      const { error } = JSON.parse(result.text);
+      if (result.status !== 413 || error.code !== '54000' || !/document size limit of 1048576 bytes/.test(error.message)) throw new Error(`${result.status} ${result.text}`);
+      const after = await sql("SELECT version FROM draft_mode.sections WHERE tenant = 'acme' AND section = 'home/announcement'");
+      if (after.rows[0].version !== rows[0].version) throw new Error('the section changed');
+    });
+
+    await check('an event stream that is not read is dropped, not buffered without end', async () => {
+      // A client that opens dave's stream and stops reading, then 40 changes of 500 kB each
+      // (20 MB of events). The server drops the stream past 1 MB waiting in it (it says so); the
+      // client, once it reads again, finds the connection closed, well before 20 MB.
+      await sql(`SELECT set_config('draft_mode.tenant', 'globex', false), set_config('draft_mode.actor', 'test', false),
+                        draft_mode.create_section('globex', 'flood', '{"text": ""}')`);
+      const socket = net.connect(Number(new URL(base).port), '127.0.0.1');
+      let received = 0;
+      const ended = new Promise((resolve) => socket.on('close', resolve));
+      socket.on('error', () => {}); // a reset is an end too
+      socket.on('data', (chunk) => { received += chunk.length; });
+      socket.write('GET /events?user=dave HTTP/1.1\r\nHost: localhost\r\n\r\n');
+      await until(() => received, (n) => n > 0, 'the stream opened');
+      await sleep(200); // the snapshot
+      socket.pause();
+      const client = new Client();
+      await client.connect();
+      try {
+        await client.query(`SET draft_mode.notify = on;
+          SELECT set_config('draft_mode.tenant', 'globex', false), set_config('draft_mode.actor', 'test', false);
+          DO $$ BEGIN
+            FOR i IN 1..40 LOOP
+              PERFORM draft_mode.patch_draft('globex', 'flood',
+                jsonb_build_array(jsonb_build_object('op', 'replace', 'path', '/text', 'value', repeat('x', 500000) || i)), i);
+            END LOOP;
+          END $$`);
+      } finally { await client.end(); }
+      await logged(/dropping the event stream of dave: more than \d+ bytes unread/, 'the server drops the stream', 10000);
+      socket.resume();
+      await Promise.race([ended, sleep(5000).then(() => { throw new Error(`still open after ${received} bytes`); })]);
+      if (received > 10000000) throw new Error(`received ${received} bytes`);
     });
   } finally {
     await driver.close();
