@@ -41,6 +41,10 @@ function signedIn(req, url) {
 // Database access: one transaction per request, with the user's role, tenant and actor set for
 // that transaction only (safe with any pool, PgBouncer transaction pooling included).
 const pool = new Pool({ max: Number(process.env.POOL_SIZE || 10) });
+// node-postgres emits 'error' on the pool when an idle connection is lost (a terminated backend,
+// a database restart, a network cut); unhandled, that would end the process. The pool has already
+// removed the connection: log it and carry on, the next request opens a new one.
+pool.on('error', (error) => console.error('idle database connection lost:', error.message));
 
 // Error codes worth retrying as they are: the write either did not happen, or it did and its
 // idempotency key makes the retry return the stored result instead of writing twice.

@@ -414,6 +414,24 @@ async function main() {
       await Promise.race([ended, sleep(5000).then(() => { throw new Error(`still open after ${received} bytes`); })]);
       if (received > 10000000) throw new Error(`received ${received} bytes`);
     });
+
+    await check('idle database connections terminated: the server logs it and keeps answering', async () => {
+      // A few requests at once leave a few idle connections in the pool.
+      await Promise.all([1, 2, 3].map(() => request(base, 'GET', '/api/sections', { user: 'alice' })));
+      const { rows } = await sql(
+        `SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity
+          WHERE datname = current_database() AND usename = 'live_preview_server' AND state = 'idle'
+            AND query NOT LIKE 'LISTEN %'`);
+      if (rows.length === 0 || !rows.every((row) => row.done)) throw new Error(`terminated ${JSON.stringify(rows)}`);
+      await logged(/idle database connection lost/, 'the server logs the lost connection');
+      for (const user of ['alice', 'bob']) {
+        const after = await request(base, 'GET', '/api/sections', { user });
+        if (after.status !== 200) throw new Error(`${user}: ${after.status} ${after.text}`);
+      }
+      if (server.exitCode !== null || server.signalCode !== null) throw new Error('the server exited');
+      await edit(alice, 'home/announcement', '/text', 'Still here');
+      await textIs(bob, draft('home/announcement', '/text'), 'Still here');
+    });
   } finally {
     await driver.close();
     server.kill('SIGTERM');
