@@ -27,7 +27,7 @@ function h(tag, attrs = {}, ...children) {
   for (const child of children.flat()) if (child != null && child !== false) el.append(child instanceof Node ? child : String(child));
   return el;
 }
-const nameOf = (actor) => (state.me && state.me.names[actor]) || actor;
+const nameOf = (actor) => (state.me && Object.prototype.hasOwnProperty.call(state.me.names, actor) && state.me.names[actor]) || actor;
 
 // ---------------------------------------------------------------------------------------------
 // Server calls. A write carries the version it was made against and an idempotency key; a
@@ -408,10 +408,13 @@ function storefront(pick, compare) {
     if (value === undefined) return null;
     const against = compare && state.sections.has(name) ? get(compare(state.sections.get(name)), pointer) : undefined;
     const changed = compare && !equal(value, against);
-    return h(tag, { ...attrs, 'data-field': `${name}${pointer}`, class: [attrs.class, changed && 'changed'].filter(Boolean).join(' ') || null }, format(value));
+    // A field an editor turned into an object or a list shows as its JSON text.
+    const shown = value !== null && typeof value === 'object' && !(value instanceof ExactNumber) ? stringify(value) : format(value);
+    return h(tag, { ...attrs, 'data-field': `${name}${pointer}`, class: [attrs.class, changed && 'changed'].filter(Boolean).join(' ') || null }, shown);
   };
   const money = (n) => `$${n}`; // exact text: 19.90 shows as $19.90
-  const products = get(content('home/products'), '/items') || [];
+  const items = get(content('home/products'), '/items');
+  const products = Array.isArray(items) ? items : [];
   const known = new Set(['home/announcement', 'home/hero', 'home/products']);
   return h('div', { class: 'store' },
     text('div', 'home/announcement', '/text', { class: 'announcement' }),

@@ -432,6 +432,34 @@ async function main() {
       await edit(alice, 'home/announcement', '/text', 'Still here');
       await textIs(bob, draft('home/announcement', '/text'), 'Still here');
     });
+
+    await check('a "__proto__" key added by one editor is content in the other\'s page, not its prototype', async () => {
+      // Two patches: /__proto__ as an object, then a member in it. A page that set members with
+      // object[key] = value would make the first the object's prototype and, at the second, write
+      // to Object.prototype itself.
+      const section = 'home/announcement';
+      const patch = async (ops) => {
+        const { rows } = await sql("SELECT version FROM draft_mode.sections WHERE tenant = 'acme' AND section = $1", [section]);
+        const result = await postJson(base, '/api/patch', 'alice', { section, expected_version: String(rows[0].version), patch: JSON.stringify(ops) });
+        if (result.status !== 200) throw new Error(`${JSON.stringify(ops)}: ${result.status} ${result.text}`);
+      };
+      await patch([{ op: 'add', path: '/__proto__', value: {} }]);
+      await patch([{ op: 'add', path: '/__proto__/polluted', value: 'yes' }]);
+      for (const page of [bob, alice]) {
+        await until(() => page.inputValue(field(section, '/__proto__/polluted')), (v) => v === 'yes', 'the key shows as a field');
+        const clean = await page.evaluate(() => ({}).polluted === undefined && !('polluted' in Object.prototype));
+        if (!clean) throw new Error('Object.prototype was changed');
+      }
+      // The same from a snapshot or a re-read (the parser), and through get().
+      const parsed = await bob.evaluate(() => {
+        const doc = window.ExactJSON.parse('{"__proto__": {"polluted": "yes"}, "text": "x"}');
+        return { text: window.ExactJSON.stringify(doc), clean: ({}).polluted === undefined,
+          constructor: window.ExactJSON.get(doc, '/constructor') === undefined };
+      });
+      if (parsed.text !== '{"__proto__":{"polluted":"yes"},"text":"x"}' || !parsed.clean || !parsed.constructor) throw new Error(JSON.stringify(parsed));
+      await patch([{ op: 'remove', path: '/__proto__' }]);
+      await hidden(bob, field(section, '/__proto__/polluted'));
+    });
   } finally {
     await driver.close();
     server.kill('SIGTERM');
