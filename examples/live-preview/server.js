@@ -132,11 +132,29 @@ const LEASES = {
 };
 const LEASE_TTL = '60 seconds'; // the page renews every 20 s while it holds a lease
 
+// Lease tokens are fencing tokens, not secrets: they are sequential, and draft_mode checks that a
+// token is the section's current one, not who sends it. So before a token from the request is
+// used (a write, renew or release), the server checks in the same transaction that the lease is
+// held by the signed-in user; otherwise Bob could write with, or release, Alice's lease. A
+// take-over between this check and the call is still caught by draft_mode (DM202).
+async function checkLeaseHolder(client, user, section) {
+  const { rows } = await client.query('SELECT held, holder, expires_at FROM draft_mode.lease_status($1, $2)', [user.tenant, section]);
+  const lease = rows[0];
+  if (lease.held && lease.holder === user.actor) return;
+  throw Object.assign(new Error(lease.held
+    ? `the lease of section "${section}" is held by "${lease.holder}", not by you`
+    : `you do not hold the lease of section "${section}" (it ended or was never yours)`), {
+    code: 'lease_not_held',
+    detail: JSON.stringify({ holder: lease.held ? lease.holder : null, expires_at: lease.held ? lease.expires_at : null }),
+  });
+}
+
 async function write(user, action, body) {
   // Keys are scoped by tenant in the database; prefixing the actor keeps one user's key from
   // ever matching another's request.
   const b = { ...body, key: body.idempotency_key ? `${user.actor}:${body.idempotency_key}` : null };
   return inTransaction(user, async (client) => {
+    if (body.lease_token != null && action !== 'acquire' && action !== 'take_over') await checkLeaseHolder(client, user, body.section);
     if (WRITES[action]) {
       const [call, args] = WRITES[action](b);
       const { rows } = await client.query(
@@ -197,7 +215,7 @@ function validate(action, body) {
 // Postgres errors to HTTP: the SQLSTATE and the JSON DETAIL go to the page, which shows the
 // conflict (PT409 carries current_version) or the lease (DM201/DM202 carry the holder).
 const HTTP_STATUS = {
-  PT409: 409, DM104: 409, DM004: 409, DM201: 423, DM202: 423, DM203: 422, DM103: 422,
+  PT409: 409, DM104: 409, DM004: 409, DM201: 423, DM202: 423, lease_not_held: 423, DM203: 422, DM103: 422,
   DM101: 404, '42501': 403, DM001: 400, DM002: 400, DM003: 400, '22023': 400, '22004': 400, '23514': 400, '54000': 413,
 };
 

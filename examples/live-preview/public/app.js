@@ -67,7 +67,7 @@ async function write(name, action, extra = {}) {
   if (code === 'DM201') { // someone else holds the lease
     s.lease = { held: true, holder: detail.holder, expires_at: detail.expires_at };
     s.leaseToken = null;
-  } else if (code === 'DM202') { // our lease expired or was taken over
+  } else if (code === 'DM202' || code === 'lease_not_held') { // our lease expired or was taken over
     s.leaseToken = null;
     s.note = detail.holder ? `${nameOf(detail.holder)} took over this section.` : 'Your edit lock has ended.';
   } else if (code === 'PT409' && action !== 'patch') {

@@ -240,6 +240,30 @@ async function main() {
       });
       if (attempt.status !== 423 || attempt.body.error.code !== 'DM201') throw new Error(JSON.stringify(attempt));
     });
+
+    await check("B cannot write with, renew or release A's lease token: 423, and A keeps the lease", async () => {
+      // Tokens are sequential numbers: B can guess A's. Here B is simply given it.
+      const token = await alice.evaluate(() => state.sections.get('home/hero').leaseToken);
+      if (!token) throw new Error('A holds no token');
+      const { rows } = await sql("SELECT version FROM draft_mode.sections WHERE tenant = 'acme' AND section = 'home/hero'");
+      for (const [action, extra] of [
+        ['patch', { expected_version: String(rows[0].version), patch: '[{"op":"replace","path":"/title","value":"Bob was here"}]' }],
+        ['publish', { expected_version: String(rows[0].version) }],
+        ['renew', {}],
+        ['release', {}],
+      ]) {
+        const result = await postJson(base, `/api/${action}`, 'bob', { section: 'home/hero', lease_token: token, ...extra });
+        const { error } = JSON.parse(result.text);
+        if (result.status !== 423 || error.code !== 'lease_not_held' || error.detail.holder !== 'alice@acme.example') {
+          throw new Error(`${action}: ${result.status} ${result.text}`);
+        }
+      }
+      const after = await sql(`SELECT s.version, l.held, l.holder FROM draft_mode.sections s, draft_mode.lease_status('acme', 'home/hero') l
+                                WHERE s.tenant = 'acme' AND s.section = 'home/hero'`);
+      const { version, held, holder } = after.rows[0];
+      if (version !== rows[0].version || !held || holder !== 'alice@acme.example') throw new Error(JSON.stringify(after.rows[0]));
+      await visible(alice, `${card('home/hero')} [data-testid=lease-mine]`);
+    });
     await shot(bob, 'lease.png', editorAndDraft);
 
     await check('B takes over: B can write, A now sees the banner', async () => {
