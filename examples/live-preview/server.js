@@ -392,8 +392,23 @@ async function listen() {
   if (started) for (const stream of streams) follow(stream).catch(() => stream.res.end());
 }
 
+// Every open stream reads the feed on each of its tenant's changes, so their number is bounded:
+// per user (a few tabs) and for the whole server. Beyond them, 429 and 503: EventSource does not
+// retry after an error status, and the page says so.
+const MAX_STREAMS_PER_USER = Number(process.env.MAX_STREAMS_PER_USER || 5);
+const MAX_STREAMS = Number(process.env.MAX_STREAMS || 1000);
+
 const CURSOR = /^c[0-9]{1,18}$/;
 function openStream(req, res, user, url) {
+  let mine = 0;
+  for (const stream of streams) if (stream.user.id === user.id) mine += 1;
+  if (mine >= MAX_STREAMS_PER_USER) {
+    return sendJson(res, 429, { error: { code: 'too_many_streams', message: `at most ${MAX_STREAMS_PER_USER} open event streams per user: close a tab` } });
+  }
+  if (streams.size >= MAX_STREAMS) {
+    res.setHeader('Retry-After', '30');
+    return sendJson(res, 503, { error: { code: 'too_many_streams', message: 'the server has too many open event streams: try again later' } });
+  }
   res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
   res.write('retry: 1000\n\n'); // the browser reconnects after 1 s, then catches up
   const stream = { user, res, cursor: null, reading: false, again: false, stalled: null };

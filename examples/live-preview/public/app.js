@@ -256,7 +256,9 @@ function connect() {
   events.addEventListener('lease', (e) => onLease(JSON.parse(e.data)));
   events.addEventListener('published', (e) => refreshSection(JSON.parse(e.data).section));
   events.onopen = () => setStatus(true);
-  events.onerror = () => setStatus(false); // EventSource reconnects by itself, then catches up
+  // EventSource reconnects by itself after a network error, then catches up; after an error
+  // status (429: too many tabs open, 503: a full server) it gives up, and so does the page.
+  events.onerror = () => setStatus(false, events.readyState === EventSource.CLOSED ? 'disconnected: too many tabs open? Reload to retry' : null);
 }
 // For tests: drop the stream and reconnect later, as after a network outage.
 window.livePreview = {
@@ -265,9 +267,9 @@ window.livePreview = {
   feed: () => ({ ...feed }),
 };
 
-function setStatus(live) {
+function setStatus(live, text = null) {
   const el = document.getElementById('status');
-  el.textContent = live ? 'live' : 'reconnecting…';
+  el.textContent = text || (live ? 'live' : 'reconnecting…');
   el.classList.toggle('live', live);
 }
 

@@ -138,7 +138,8 @@ const logged = (pattern, what, timeout) => until(() => pattern.test(serverLog), 
 function startServer() {
   return new Promise((resolve, reject) => {
     const server = spawn(process.execPath, [path.join(__dirname, '..', 'server.js')], {
-      env: { ...process.env, PORT: '0', PGUSER: 'live_preview_server' },
+      // At most 10 event streams in all (the default is 1000), so the test reaches the limit.
+      env: { ...process.env, PORT: '0', PGUSER: 'live_preview_server', MAX_STREAMS: '10' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     server.stderr.on('data', (chunk) => {
@@ -483,6 +484,31 @@ async function main() {
       if (parsed.text !== '{"__proto__":{"polluted":"yes"},"text":"x"}' || !parsed.clean || !parsed.constructor) throw new Error(JSON.stringify(parsed));
       await patch([{ op: 'remove', path: '/__proto__' }]);
       await hidden(bob, field(section, '/__proto__/polluted'));
+    });
+
+    await check('event streams: at most 5 per user (429), and at most MAX_STREAMS in all (503)', async () => {
+      // Open streams, kept open until the end; the three pages have one each.
+      const open = [];
+      const openEvents = (user) => new Promise((resolve, reject) => {
+        const req = http.get(`${base}/events?user=${user}`, (response) => {
+          if (response.statusCode === 200) open.push(req); else response.resume();
+          resolve(response.statusCode);
+        });
+        req.on('error', reject);
+      });
+      try {
+        const dave = [];
+        for (let i = 0; i < 6; i++) dave.push(await openEvents('dave'));
+        if (dave.join() !== '200,200,200,200,200,429') throw new Error(`dave: ${dave}`);
+        open.shift().destroy(); // one closes: dave may open one again
+        await until(() => openEvents('dave'), (status) => status === 200, 'a stream after one closed');
+        // 3 pages + 5 of dave's: two more for alice (3 with her page), then the server is full.
+        const alice = [];
+        for (let i = 0; i < 3; i++) alice.push(await openEvents('alice'));
+        if (alice.join() !== '200,200,503') throw new Error(`alice: ${alice}`);
+      } finally {
+        for (const req of open) req.destroy();
+      }
     });
   } finally {
     await driver.close();
