@@ -19,8 +19,8 @@ const PORT = Number(process.env.PORT || 8080);
 const HOST = process.env.HOST || '127.0.0.1';
 
 // ---------------------------------------------------------------------------------------------
-// Who is signed in. A demo "login": ?user=NAME (page, event stream) or the X-Demo-User header
-// (API calls), looked up in this fixed table. The browser never names a tenant: the server maps
+// Who is signed in. A demo "login": the X-Demo-User header (API calls) or ?user=NAME (the event
+// stream only), looked up in this fixed table. The browser never names a tenant: the server maps
 // the user to one. A real deployment verifies a JWT (signature, expiry) instead and takes tenant
 // and actor from its claims; see README.md, "Tenant and actor".
 const USERS = {
@@ -32,8 +32,14 @@ const USERS = {
 // The database role each kind of user works as (setup.sql creates them).
 const DB_ROLES = { editor: 'live_preview_editor', customer: 'live_preview_customer' };
 
+// The header is what keeps another site from acting for a user: a page elsewhere can make the
+// browser send a form or a plain fetch here, but not with a custom header (or with Content-Type:
+// application/json, which writes also require) without a CORS preflight, which this server never
+// grants. ?user= is accepted for the event stream alone, because EventSource cannot set headers;
+// the stream only reads, and another site cannot read its response (no CORS headers).
 function signedIn(req, url) {
-  const name = req.headers['x-demo-user'] || url.searchParams.get('user');
+  const fromQuery = req.method === 'GET' && url.pathname === '/events' ? url.searchParams.get('user') : null;
+  const name = req.headers['x-demo-user'] || fromQuery;
   return Object.prototype.hasOwnProperty.call(USERS, name) ? { id: name, ...USERS[name] } : null;
 }
 
@@ -460,6 +466,11 @@ async function handle(req, res) {
   const action = req.method === 'POST' && url.pathname.startsWith('/api/') && url.pathname.slice(5);
   if (action && (WRITES[action] || LEASES[action])) {
     if (user.role !== 'editor') return sendJson(res, 403, { error: { code: 'forbidden', message: 'customers cannot edit' } });
+    // Only JSON: a form from another site can send text/plain or form data, not application/json.
+    const type = String(req.headers['content-type'] || '').split(';')[0].trim().toLowerCase();
+    if (type !== 'application/json') {
+      return sendJson(res, 415, { error: { code: 'unsupported_media_type', message: 'the body must be sent as Content-Type: application/json' } });
+    }
     let body;
     try { body = JSON.parse(await readBody(req)); } catch (e) {
       return sendJson(res, e.status || 400, { error: { code: 'invalid', message: e.status ? e.message : 'body is not JSON' } });

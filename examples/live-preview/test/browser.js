@@ -370,7 +370,7 @@ async function main() {
 
     await check('the browser cannot pick a tenant, and inputs are validated', async () => {
       const call = (user, method, url, body) => alice.evaluate(async ([u, m, p, b]) => {
-        const response = await fetch(p, { method: m, headers: u ? { 'X-Demo-User': u } : {}, body: b });
+        const response = await fetch(p, { method: m, headers: { ...(u ? { 'X-Demo-User': u } : {}), 'Content-Type': 'application/json' }, body: b });
         return { status: response.status, text: await response.text() };
       }, [user, method, url, body]);
       const anonymous = await call(null, 'GET', '/api/sections');
@@ -509,6 +509,22 @@ async function main() {
       } finally {
         for (const req of open) req.destroy();
       }
+    });
+
+    await check('API calls take the user from X-Demo-User only, and writes only JSON (415)', async () => {
+      const body = JSON.stringify({ section: 'home/hero', expected_version: '1', patch: '[{"op":"replace","path":"/title","value":"csrf"}]' });
+      const json = { 'Content-Type': 'application/json' };
+      for (const [what, result, status] of [
+        ['a write with ?user= and no header', await request(base, 'POST', '/api/patch?user=alice', { headers: json, body }), 401],
+        ['a read with ?user= and no header', await request(base, 'GET', '/api/sections?user=alice'), 401],
+        ['a write as text/plain (what a form or a plain fetch can send)', await request(base, 'POST', '/api/patch', { user: 'alice', headers: { 'Content-Type': 'text/plain' }, body }), 415],
+        ['a write as form data', await request(base, 'POST', '/api/patch', { user: 'alice', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body }), 415],
+        ['a write with no Content-Type', await request(base, 'POST', '/api/patch', { user: 'alice', body }), 415],
+      ]) {
+        if (result.status !== status) throw new Error(`${what}: ${result.status} ${result.text}`);
+      }
+      const stream = await readEvents(`${base}/events?user=alice`, {}, 1); // EventSource cannot set headers
+      if (stream[0].event !== 'snapshot') throw new Error(JSON.stringify(stream));
     });
   } finally {
     await driver.close();
