@@ -15,6 +15,10 @@ const fs = require('fs');
 const path = require('path');
 const { Pool, Client } = require('pg');
 
+// Whether a lookup table has this key itself: request text ("constructor", "__proto__") must
+// never reach a table's prototype.
+const has = (table, key) => Object.prototype.hasOwnProperty.call(table, key);
+
 const PORT = Number(process.env.PORT || 8080);
 const HOST = process.env.HOST || '127.0.0.1';
 
@@ -40,7 +44,7 @@ const DB_ROLES = { editor: 'live_preview_editor', customer: 'live_preview_custom
 function signedIn(req, url) {
   const fromQuery = req.method === 'GET' && url.pathname === '/events' ? url.searchParams.get('user') : null;
   const name = req.headers['x-demo-user'] || fromQuery;
-  return Object.prototype.hasOwnProperty.call(USERS, name) ? { id: name, ...USERS[name] } : null;
+  return has(USERS, name) ? { id: name, ...USERS[name] } : null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -161,7 +165,7 @@ async function write(user, action, body) {
   const b = { ...body, key: body.idempotency_key ? `${user.actor}:${body.idempotency_key}` : null };
   return inTransaction(user, async (client) => {
     if (body.lease_token != null && action !== 'acquire' && action !== 'take_over') await checkLeaseHolder(client, user, body.section);
-    if (WRITES[action]) {
+    if (has(WRITES, action)) {
       const [call, args] = WRITES[action](b);
       const { rows } = await client.query(
         `SELECT version::text AS version, kind, changed, has_draft, published_version::text AS published_version, rebased
@@ -198,7 +202,7 @@ function validate(action, body) {
   if (body.idempotency_key != null && (typeof body.idempotency_key !== 'string' || !KEY.test(body.idempotency_key))) return 'idempotency_key: 8 to 100 of [A-Za-z0-9_-]';
   if (body.lease_token != null && !VERSION.test(String(body.lease_token))) return 'lease_token: a positive integer';
   if ((action === 'renew' || action === 'release') && body.lease_token == null) return 'lease_token is required';
-  if (WRITES[action]) {
+  if (has(WRITES, action)) {
     if (!VERSION.test(String(body.expected_version))) return 'expected_version: a positive integer';
     if (body.rebase != null && typeof body.rebase !== 'boolean') return 'rebase: true or false';
   }
@@ -226,7 +230,7 @@ const HTTP_STATUS = {
 };
 
 function sendError(res, error) {
-  const status = HTTP_STATUS[error.code];
+  const status = has(HTTP_STATUS, error.code) ? HTTP_STATUS[error.code] : null;
   if (!status) {
     console.error('internal error:', error);
     return sendJson(res, 500, { error: { code: 'internal', message: 'internal error' } });
@@ -440,7 +444,7 @@ const STATIC = { '/': 'index.html', '/app.js': 'app.js', '/exact-json.js': 'exac
 
 async function handle(req, res) {
   const url = new URL(req.url, 'http://localhost');
-  if (req.method === 'GET' && STATIC[url.pathname]) {
+  if (req.method === 'GET' && has(STATIC, url.pathname)) {
     const file = STATIC[url.pathname];
     res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)], 'Cache-Control': 'no-store' });
     return fs.createReadStream(path.join(PUBLIC, file)).pipe(res);
@@ -464,7 +468,7 @@ async function handle(req, res) {
     return sendJson(res, 200, null, sectionsJson(rows));
   }
   const action = req.method === 'POST' && url.pathname.startsWith('/api/') && url.pathname.slice(5);
-  if (action && (WRITES[action] || LEASES[action])) {
+  if (action && (has(WRITES, action) || has(LEASES, action))) {
     if (user.role !== 'editor') return sendJson(res, 403, { error: { code: 'forbidden', message: 'customers cannot edit' } });
     // Only JSON: a form from another site can send text/plain or form data, not application/json.
     const type = String(req.headers['content-type'] || '').split(';')[0].trim().toLowerCase();

@@ -526,6 +526,14 @@ async function main() {
       const stream = await readEvents(`${base}/events?user=alice`, {}, 1); // EventSource cannot set headers
       if (stream[0].event !== 'snapshot') throw new Error(JSON.stringify(stream));
     });
+
+    await check('POST /api/NAME for a name on Object.prototype is 404, not a 500', async () => {
+      for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+        const result = await postJson(base, `/api/${name}`, 'alice', { section: 'home/hero', expected_version: '1' });
+        if (result.status !== 404) throw new Error(`${name}: ${result.status} ${result.text}`);
+      }
+      if (/internal error/.test(serverLog)) throw new Error(`the server logged an internal error:\n${serverLog}`);
+    });
   } finally {
     await driver.close();
     server.kill('SIGTERM');
