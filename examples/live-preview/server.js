@@ -195,15 +195,18 @@ const SECTION = /^[a-z0-9][a-z0-9_/-]{0,99}$/;
 const VERSION = /^[1-9][0-9]{0,17}$/;
 const KEY = /^[A-Za-z0-9_-]{8,100}$/;
 const OPS = new Set(['add', 'remove', 'replace', 'move', 'copy', 'test']);
+// Versions and lease tokens: a string of digits (what the page sends) or a JSON integer. Nothing
+// else is converted: String(["2"]) is "2", and the array would reach SQL as an array.
+const isPositiveInteger = (value) => (typeof value === 'string' && VERSION.test(value)) || (Number.isSafeInteger(value) && value > 0);
 
 function validate(action, body) {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'body must be a JSON object';
   if (typeof body.section !== 'string' || !SECTION.test(body.section)) return 'section: lowercase name, at most 100 characters';
   if (body.idempotency_key != null && (typeof body.idempotency_key !== 'string' || !KEY.test(body.idempotency_key))) return 'idempotency_key: 8 to 100 of [A-Za-z0-9_-]';
-  if (body.lease_token != null && !VERSION.test(String(body.lease_token))) return 'lease_token: a positive integer';
+  if (body.lease_token != null && !isPositiveInteger(body.lease_token)) return 'lease_token: a positive integer';
   if ((action === 'renew' || action === 'release') && body.lease_token == null) return 'lease_token is required';
   if (has(WRITES, action)) {
-    if (!VERSION.test(String(body.expected_version))) return 'expected_version: a positive integer';
+    if (!isPositiveInteger(body.expected_version)) return 'expected_version: a positive integer';
     if (body.rebase != null && typeof body.rebase !== 'boolean') return 'rebase: true or false';
   }
   if (action === 'patch') {
@@ -217,6 +220,7 @@ function validate(action, body) {
       if (typeof op !== 'object' || op === null || !OPS.has(op.op) || typeof op.path !== 'string' || !op.path.startsWith('/')) {
         return 'patch: every operation needs an RFC 6902 op and a path starting with /';
       }
+      if ((op.op === 'move' || op.op === 'copy') && typeof op.from !== 'string') return 'patch: move and copy need a from path';
     }
   }
   return null;

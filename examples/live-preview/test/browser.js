@@ -384,6 +384,13 @@ async function main() {
       await textIs(alice, draft('home/hero', '/title'), 'Summer sale, 20% off'); // acme untouched
       for (const [body, status] of [
         [{ section: 'home/hero', expected_version: 'x', patch: '[]' }, 400],
+        // Only a string of digits or a JSON integer: String(["2"]) would be "2".
+        [{ section: 'home/hero', expected_version: ['2'], patch: '[{"op":"add","path":"/a","value":1}]' }, 400],
+        [{ section: 'home/hero', expected_version: { 2: 2 }, patch: '[{"op":"add","path":"/a","value":1}]' }, 400],
+        [{ section: 'home/hero', expected_version: 2.5, patch: '[{"op":"add","path":"/a","value":1}]' }, 400],
+        [{ section: 'home/hero', expected_version: '2', lease_token: [1], patch: '[{"op":"add","path":"/a","value":1}]' }, 400],
+        [{ section: 'home/hero', expected_version: '2', patch: '[{"op":"copy","from":["/title"],"path":"/a"}]' }, 400],
+        [{ section: 'home/hero', expected_version: 2, patch: '[{"op":"add","path":"/a","value":1}]' }, 423], // a number is fine
         [{ section: 'home/hero', expected_version: '9', patch: '{"op":"add"}' }, 400],
         [{ section: '../etc', expected_version: '9', patch: '[{"op":"add","path":"/a","value":1}]' }, 400],
         [{ section: 'home/hero', expected_version: '9', patch: '[{"op":"replace","path":"/nope","value":1}]' }, 423],
