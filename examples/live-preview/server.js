@@ -250,16 +250,25 @@ function sendJson(res, status, value, rawText = null) {
   res.end(body);
 }
 
+// Reads a request body of at most `limit` bytes. Past it, the promise fails at once with status
+// 413 (the caller answers, with Connection: close) and the rest of the body is read and thrown
+// away: closing the connection while the client still sends would reset it, and the client would
+// see a reset instead of the answer. A client that sends more than 4 MB past the limit is cut off.
+const BODY_DISCARD_LIMIT = 4 * 1024 * 1024;
 function readBody(req, limit = 65536) {
   return new Promise((resolve, reject) => {
     let size = 0;
-    const chunks = [];
+    let chunks = [];
     req.on('data', (chunk) => {
       size += chunk.length;
-      if (size > limit) { reject(Object.assign(new Error('body too large'), { status: 413 })); req.destroy(); return; }
-      chunks.push(chunk);
+      if (size <= limit) { chunks.push(chunk); return; }
+      if (chunks) {
+        chunks = null;
+        reject(Object.assign(new Error(`the request body is larger than ${limit} bytes`), { status: 413 }));
+      }
+      if (size > limit + BODY_DISCARD_LIMIT) req.destroy();
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => { if (chunks) resolve(Buffer.concat(chunks).toString('utf8')); });
     req.on('error', reject);
   });
 }
@@ -481,7 +490,9 @@ async function handle(req, res) {
     }
     let body;
     try { body = JSON.parse(await readBody(req)); } catch (e) {
-      return sendJson(res, e.status || 400, { error: { code: 'invalid', message: e.status ? e.message : 'body is not JSON' } });
+      if (e.status !== 413) return sendJson(res, 400, { error: { code: 'invalid', message: 'body is not JSON' } });
+      res.setHeader('Connection', 'close'); // the rest of the body is read and dropped meanwhile
+      return sendJson(res, 413, { error: { code: 'too_large', message: e.message } });
     }
     const problem = validate(action, body);
     if (problem) return sendJson(res, 400, { error: { code: 'invalid', message: problem } });

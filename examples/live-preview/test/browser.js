@@ -541,6 +541,21 @@ async function main() {
       }
       if (/internal error/.test(serverLog)) throw new Error(`the server logged an internal error:\n${serverLog}`);
     });
+
+    await check('a body over 64 KB gets a 413 answer, not a reset', async () => {
+      const patch = JSON.stringify([{ op: 'replace', path: '/text', value: 'x'.repeat(1000000) }]);
+      const body = JSON.stringify({ section: 'home/announcement', expected_version: '1', patch });
+      const result = await request(base, 'POST', '/api/patch', { user: 'alice', headers: { 'Content-Type': 'application/json' }, body });
+      if (result.status !== 413 || JSON.parse(result.text).error.code !== 'too_large') throw new Error(`${result.status} ${result.text}`);
+      const fromPage = await alice.evaluate(async () => {
+        const response = await fetch('/api/patch', {
+          method: 'POST', headers: { 'X-Demo-User': 'alice', 'Content-Type': 'application/json' },
+          body: JSON.stringify({ section: 'home/announcement', expected_version: '1', patch: 'x'.repeat(200000) }),
+        });
+        return { status: response.status, body: await response.json() };
+      });
+      if (fromPage.status !== 413 || fromPage.body.error.code !== 'too_large') throw new Error(JSON.stringify(fromPage));
+    });
   } finally {
     await driver.close();
     server.kill('SIGTERM');
