@@ -471,7 +471,9 @@ async function handle(req, res) {
   if (req.method === 'GET' && url.pathname === '/events') return openStream(req, res, user, url);
   if (req.method === 'GET' && url.pathname === '/api/me') {
     // Names of the tenant's users, so the page can say "Alice is editing" for a lease holder.
-    const names = Object.fromEntries(Object.values(USERS).filter((u) => u.tenant === user.tenant).map((u) => [u.actor, u.name]));
+    // Editors only: customers see no lease, and the editors' names and emails are none of theirs.
+    const names = user.role !== 'editor' ? {} : Object.fromEntries(Object.values(USERS)
+      .filter((u) => u.tenant === user.tenant).map((u) => [u.actor, u.name]));
     return sendJson(res, 200, { id: user.id, name: user.name, tenant: user.tenant, actor: user.actor, role: user.role, names });
   }
   if (req.method === 'GET' && url.pathname === '/api/sections') {

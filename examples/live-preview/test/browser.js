@@ -556,6 +556,16 @@ async function main() {
       });
       if (fromPage.status !== 413 || fromPage.body.error.code !== 'too_large') throw new Error(JSON.stringify(fromPage));
     });
+
+    await check("/api/me gives editors their co-editors' names, and customers none", async () => {
+      const alice = JSON.parse((await request(base, 'GET', '/api/me', { user: 'alice' })).text);
+      if (alice.names['bob@acme.example'] !== 'Bob') throw new Error(JSON.stringify(alice));
+      const carol = await request(base, 'GET', '/api/me', { user: 'carol' });
+      const me = JSON.parse(carol.text);
+      if (carol.status !== 200 || me.role !== 'customer' || Object.keys(me.names).length !== 0 || /@/.test(carol.text)) {
+        throw new Error(carol.text);
+      }
+    });
   } finally {
     await driver.close();
     server.kill('SIGTERM');
