@@ -148,7 +148,8 @@ const LEASE_TTL = '60 seconds'; // the page renews every 20 s while it holds a l
 // held by the signed-in user; otherwise Bob could write with, or release, Alice's lease. A
 // take-over between this check and the call is still caught by draft_mode (DM202).
 async function checkLeaseHolder(client, user, section) {
-  const { rows } = await client.query('SELECT held, holder, expires_at FROM draft_mode.lease_status($1, $2)', [user.tenant, section]);
+  const { rows } = await client.query(
+    'SELECT held, holder, expires_at FROM draft_mode.lease_status($1, $2)', [user.tenant, section]);
   const lease = rows[0];
   if (lease.held && lease.holder === user.actor) return;
   throw Object.assign(new Error(lease.held
@@ -164,7 +165,8 @@ async function write(user, action, body) {
   // ever matching another's request.
   const b = { ...body, key: body.idempotency_key ? `${user.actor}:${body.idempotency_key}` : null };
   return inTransaction(user, async (client) => {
-    if (body.lease_token != null && action !== 'acquire' && action !== 'take_over') await checkLeaseHolder(client, user, body.section);
+    const usesToken = body.lease_token != null && action !== 'acquire' && action !== 'take_over';
+    if (usesToken) await checkLeaseHolder(client, user, body.section);
     if (has(WRITES, action)) {
       const [call, args] = WRITES[action](b);
       const { rows } = await client.query(
@@ -197,7 +199,8 @@ const KEY = /^[A-Za-z0-9_-]{8,100}$/;
 const OPS = new Set(['add', 'remove', 'replace', 'move', 'copy', 'test']);
 // Versions and lease tokens: a string of digits (what the page sends) or a JSON integer. Nothing
 // else is converted: String(["2"]) is "2", and the array would reach SQL as an array.
-const isPositiveInteger = (value) => (typeof value === 'string' && VERSION.test(value)) || (Number.isSafeInteger(value) && value > 0);
+const isPositiveInteger = (value) =>
+  (typeof value === 'string' && VERSION.test(value)) || (Number.isSafeInteger(value) && value > 0);
 
 function validate(action, body) {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'body must be a JSON object';
@@ -300,7 +303,8 @@ function writeStream(stream, text) {
   if (res.writableLength > STREAM_BUFFER_LIMIT) return dropStream(stream, `more than ${STREAM_BUFFER_LIMIT} bytes unread`);
   if (res.write(text) || stream.stalled) return;
   stream.stalled = new Promise((resolve) => {
-    const timer = setTimeout(() => dropStream(stream, `not read for ${STREAM_DRAIN_TIMEOUT_MS / 1000} s`), STREAM_DRAIN_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => dropStream(stream, `not read for ${STREAM_DRAIN_TIMEOUT_MS / 1000} s`), STREAM_DRAIN_TIMEOUT_MS);
     const done = () => {
       clearTimeout(timer);
       res.off('drain', done);
@@ -426,11 +430,13 @@ function openStream(req, res, user, url) {
   let mine = 0;
   for (const stream of streams) if (stream.user.id === user.id) mine += 1;
   if (mine >= MAX_STREAMS_PER_USER) {
-    return sendJson(res, 429, { error: { code: 'too_many_streams', message: `at most ${MAX_STREAMS_PER_USER} open event streams per user: close a tab` } });
+    const message = `at most ${MAX_STREAMS_PER_USER} open event streams per user: close a tab`;
+    return sendJson(res, 429, { error: { code: 'too_many_streams', message } });
   }
   if (streams.size >= MAX_STREAMS) {
     res.setHeader('Retry-After', '30');
-    return sendJson(res, 503, { error: { code: 'too_many_streams', message: 'the server has too many open event streams: try again later' } });
+    const message = 'the server has too many open event streams: try again later';
+    return sendJson(res, 503, { error: { code: 'too_many_streams', message } });
   }
   res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
   res.write('retry: 1000\n\n'); // the browser reconnects after 1 s, then catches up
@@ -488,7 +494,8 @@ async function handle(req, res) {
     // Only JSON: a form from another site can send text/plain or form data, not application/json.
     const type = String(req.headers['content-type'] || '').split(';')[0].trim().toLowerCase();
     if (type !== 'application/json') {
-      return sendJson(res, 415, { error: { code: 'unsupported_media_type', message: 'the body must be sent as Content-Type: application/json' } });
+      const message = 'the body must be sent as Content-Type: application/json';
+      return sendJson(res, 415, { error: { code: 'unsupported_media_type', message } });
     }
     let body;
     try { body = JSON.parse(await readBody(req)); } catch (e) {

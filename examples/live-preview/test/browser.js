@@ -5,8 +5,11 @@
 // The database must have draft_mode and setup.sql loaded, fresh (test/tap/live_preview.t does
 // that). Starts server.js on a free port, then drives three browsers, each a WebDriver session
 // with a profile of its own (test/webdriver.js, through chromedriver): Alice and Bob (editors of
-// tenant acme) and Carol (a customer). LIVE_PREVIEW_SCREENSHOTS=DIR saves the screenshots used in
-// the README there; CHROMIUM overrides /usr/bin/chromium, CHROMEDRIVER /usr/bin/chromedriver.
+// tenant acme) and Carol (a customer); the checks of the server's limits and refusals also send
+// plain HTTP requests from here and read the server's stderr. The server runs with MAX_STREAMS=10,
+// so the test reaches the limit on open streams. LIVE_PREVIEW_SCREENSHOTS=DIR saves the
+// screenshots used in the README there; CHROMIUM overrides /usr/bin/chromium, CHROMEDRIVER
+// /usr/bin/chromedriver.
 // Needs pg (node-postgres): Debian's node-pg (NODE_PATH=/usr/share/nodejs) or `npm ci`'s.
 'use strict';
 const { spawn } = require('child_process');
