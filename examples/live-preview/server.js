@@ -15,12 +15,16 @@ const fs = require('fs');
 const path = require('path');
 const { Pool, Client } = require('pg');
 
+// Whether a lookup table has this key itself: request text ("constructor", "__proto__") must
+// never reach a table's prototype.
+const has = (table, key) => Object.prototype.hasOwnProperty.call(table, key);
+
 const PORT = Number(process.env.PORT || 8080);
 const HOST = process.env.HOST || '127.0.0.1';
 
 // ---------------------------------------------------------------------------------------------
-// Who is signed in. A demo "login": ?user=NAME (page, event stream) or the X-Demo-User header
-// (API calls), looked up in this fixed table. The browser never names a tenant: the server maps
+// Who is signed in. A demo "login": the X-Demo-User header (API calls) or ?user=NAME (the event
+// stream only), looked up in this fixed table. The browser never names a tenant: the server maps
 // the user to one. A real deployment verifies a JWT (signature, expiry) instead and takes tenant
 // and actor from its claims; see README.md, "Tenant and actor".
 const USERS = {
@@ -32,15 +36,25 @@ const USERS = {
 // The database role each kind of user works as (setup.sql creates them).
 const DB_ROLES = { editor: 'live_preview_editor', customer: 'live_preview_customer' };
 
+// The header is what keeps another site from acting for a user: a page elsewhere can make the
+// browser send a form or a plain fetch here, but not with a custom header (or with Content-Type:
+// application/json, which writes also require) without a CORS preflight, which this server never
+// grants. ?user= is accepted for the event stream alone, because EventSource cannot set headers;
+// the stream only reads, and another site cannot read its response (no CORS headers).
 function signedIn(req, url) {
-  const name = req.headers['x-demo-user'] || url.searchParams.get('user');
-  return Object.prototype.hasOwnProperty.call(USERS, name) ? { id: name, ...USERS[name] } : null;
+  const fromQuery = req.method === 'GET' && url.pathname === '/events' ? url.searchParams.get('user') : null;
+  const name = req.headers['x-demo-user'] || fromQuery;
+  return has(USERS, name) ? { id: name, ...USERS[name] } : null;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Database access: one transaction per request, with the user's role, tenant and actor set for
 // that transaction only (safe with any pool, PgBouncer transaction pooling included).
 const pool = new Pool({ max: Number(process.env.POOL_SIZE || 10) });
+// node-postgres emits 'error' on the pool when an idle connection is lost (a terminated backend,
+// a database restart, a network cut); unhandled, that would end the process. The pool has already
+// removed the connection: log it and carry on, the next request opens a new one.
+pool.on('error', (error) => console.error('idle database connection lost:', error.message));
 
 // Error codes worth retrying as they are: the write either did not happen, or it did and its
 // idempotency key makes the retry return the stored result instead of writing twice.
@@ -128,12 +142,32 @@ const LEASES = {
 };
 const LEASE_TTL = '60 seconds'; // the page renews every 20 s while it holds a lease
 
+// Lease tokens are fencing tokens, not secrets: they are sequential, and draft_mode checks that a
+// token is the section's current one, not who sends it. So before a token from the request is
+// used (a write, renew or release), the server checks in the same transaction that the lease is
+// held by the signed-in user; otherwise Bob could write with, or release, Alice's lease. A
+// take-over between this check and the call is still caught by draft_mode (DM202).
+async function checkLeaseHolder(client, user, section) {
+  const { rows } = await client.query(
+    'SELECT held, holder, expires_at FROM draft_mode.lease_status($1, $2)', [user.tenant, section]);
+  const lease = rows[0];
+  if (lease.held && lease.holder === user.actor) return;
+  throw Object.assign(new Error(lease.held
+    ? `the lease of section "${section}" is held by "${lease.holder}", not by you`
+    : `you do not hold the lease of section "${section}" (it ended or was never yours)`), {
+    code: 'lease_not_held',
+    detail: JSON.stringify({ holder: lease.held ? lease.holder : null, expires_at: lease.held ? lease.expires_at : null }),
+  });
+}
+
 async function write(user, action, body) {
   // Keys are scoped by tenant in the database; prefixing the actor keeps one user's key from
   // ever matching another's request.
   const b = { ...body, key: body.idempotency_key ? `${user.actor}:${body.idempotency_key}` : null };
   return inTransaction(user, async (client) => {
-    if (WRITES[action]) {
+    const usesToken = body.lease_token != null && action !== 'acquire' && action !== 'take_over';
+    if (usesToken) await checkLeaseHolder(client, user, body.section);
+    if (has(WRITES, action)) {
       const [call, args] = WRITES[action](b);
       const { rows } = await client.query(
         `SELECT version::text AS version, kind, changed, has_draft, published_version::text AS published_version, rebased
@@ -163,15 +197,19 @@ const SECTION = /^[a-z0-9][a-z0-9_/-]{0,99}$/;
 const VERSION = /^[1-9][0-9]{0,17}$/;
 const KEY = /^[A-Za-z0-9_-]{8,100}$/;
 const OPS = new Set(['add', 'remove', 'replace', 'move', 'copy', 'test']);
+// Versions and lease tokens: a string of digits (what the page sends) or a JSON integer. Nothing
+// else is converted: String(["2"]) is "2", and the array would reach SQL as an array.
+const isPositiveInteger = (value) =>
+  (typeof value === 'string' && VERSION.test(value)) || (Number.isSafeInteger(value) && value > 0);
 
 function validate(action, body) {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'body must be a JSON object';
   if (typeof body.section !== 'string' || !SECTION.test(body.section)) return 'section: lowercase name, at most 100 characters';
   if (body.idempotency_key != null && (typeof body.idempotency_key !== 'string' || !KEY.test(body.idempotency_key))) return 'idempotency_key: 8 to 100 of [A-Za-z0-9_-]';
-  if (body.lease_token != null && !VERSION.test(String(body.lease_token))) return 'lease_token: a positive integer';
+  if (body.lease_token != null && !isPositiveInteger(body.lease_token)) return 'lease_token: a positive integer';
   if ((action === 'renew' || action === 'release') && body.lease_token == null) return 'lease_token is required';
-  if (WRITES[action]) {
-    if (!VERSION.test(String(body.expected_version))) return 'expected_version: a positive integer';
+  if (has(WRITES, action)) {
+    if (!isPositiveInteger(body.expected_version)) return 'expected_version: a positive integer';
     if (body.rebase != null && typeof body.rebase !== 'boolean') return 'rebase: true or false';
   }
   if (action === 'patch') {
@@ -185,6 +223,7 @@ function validate(action, body) {
       if (typeof op !== 'object' || op === null || !OPS.has(op.op) || typeof op.path !== 'string' || !op.path.startsWith('/')) {
         return 'patch: every operation needs an RFC 6902 op and a path starting with /';
       }
+      if ((op.op === 'move' || op.op === 'copy') && typeof op.from !== 'string') return 'patch: move and copy need a from path';
     }
   }
   return null;
@@ -193,12 +232,12 @@ function validate(action, body) {
 // Postgres errors to HTTP: the SQLSTATE and the JSON DETAIL go to the page, which shows the
 // conflict (PT409 carries current_version) or the lease (DM201/DM202 carry the holder).
 const HTTP_STATUS = {
-  PT409: 409, DM104: 409, DM004: 409, DM201: 423, DM202: 423, DM203: 422, DM103: 422,
+  PT409: 409, DM104: 409, DM004: 409, DM201: 423, DM202: 423, lease_not_held: 423, DM203: 422, DM103: 422,
   DM101: 404, '42501': 403, DM001: 400, DM002: 400, DM003: 400, '22023': 400, '22004': 400, '23514': 400, '54000': 413,
 };
 
 function sendError(res, error) {
-  const status = HTTP_STATUS[error.code];
+  const status = has(HTTP_STATUS, error.code) ? HTTP_STATUS[error.code] : null;
   if (!status) {
     console.error('internal error:', error);
     return sendJson(res, 500, { error: { code: 'internal', message: 'internal error' } });
@@ -214,16 +253,25 @@ function sendJson(res, status, value, rawText = null) {
   res.end(body);
 }
 
+// Reads a request body of at most `limit` bytes. Past it, the promise fails at once with status
+// 413 (the caller answers, with Connection: close) and the rest of the body is read and thrown
+// away: closing the connection while the client still sends would reset it, and the client would
+// see a reset instead of the answer. A client that sends more than 4 MB past the limit is cut off.
+const BODY_DISCARD_LIMIT = 4 * 1024 * 1024;
 function readBody(req, limit = 65536) {
   return new Promise((resolve, reject) => {
     let size = 0;
-    const chunks = [];
+    let chunks = [];
     req.on('data', (chunk) => {
       size += chunk.length;
-      if (size > limit) { reject(Object.assign(new Error('body too large'), { status: 413 })); req.destroy(); return; }
-      chunks.push(chunk);
+      if (size <= limit) { chunks.push(chunk); return; }
+      if (chunks) {
+        chunks = null;
+        reject(Object.assign(new Error(`the request body is larger than ${limit} bytes`), { status: 413 }));
+      }
+      if (size > limit + BODY_DISCARD_LIMIT) req.destroy();
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => { if (chunks) resolve(Buffer.concat(chunks).toString('utf8')); });
     req.on('error', reject);
   });
 }
@@ -235,10 +283,45 @@ function readBody(req, limit = 65536) {
 // doorbell: a notification says "something changed for tenant T", and each of T's editor
 // streams then reads the feed after its own cursor. The payload's content is never used, so a
 // forged notification (any role may NOTIFY) costs a read and nothing else.
-const streams = new Set(); // { user, res, cursor (last sent), reading, again }
+const streams = new Set(); // { user, res, cursor (last sent), reading, again, stalled }
+
+// A stream whose reader does not keep up is dropped rather than buffered without end: past this
+// many bytes waiting in the server, or when its socket stays full this long. Its page reconnects
+// (EventSource does so by itself) and catches up from the feed with Last-Event-ID.
+const STREAM_BUFFER_LIMIT = 1024 * 1024;
+const STREAM_DRAIN_TIMEOUT_MS = 30000;
 
 function send(stream, event, data, id = null) {
-  if (!stream.res.writableEnded) stream.res.write(`event: ${event}\n${id ? `id: ${id}\n` : ''}data: ${data}\n\n`);
+  writeStream(stream, `event: ${event}\n${id ? `id: ${id}\n` : ''}data: ${data}\n\n`);
+}
+
+// Writes to a stream, dropping it when its reader is too far behind. The bound is checked before
+// the write, so one large event (a snapshot) still goes out whole to a reader that keeps up.
+function writeStream(stream, text) {
+  const { res } = stream;
+  if (res.writableEnded || res.destroyed) return;
+  if (res.writableLength > STREAM_BUFFER_LIMIT) return dropStream(stream, `more than ${STREAM_BUFFER_LIMIT} bytes unread`);
+  if (res.write(text) || stream.stalled) return;
+  stream.stalled = new Promise((resolve) => {
+    const timer = setTimeout(
+      () => dropStream(stream, `not read for ${STREAM_DRAIN_TIMEOUT_MS / 1000} s`), STREAM_DRAIN_TIMEOUT_MS);
+    const done = () => {
+      clearTimeout(timer);
+      res.off('drain', done);
+      res.off('close', done);
+      stream.stalled = null;
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+function dropStream(stream, why) {
+  if (!streams.has(stream)) return;
+  console.error(`dropping the event stream of ${stream.user.id}: ${why}`);
+  streams.delete(stream);
+  stream.res.destroy();
 }
 
 // Changes after `after`, oldest first, a page at a time. Each row's `data` is built in SQL as
@@ -270,6 +353,7 @@ async function sendSnapshot(stream) {
 // restore) falls back to a snapshot.
 // Doorbells that ring while a stream reads are folded into one more pass.
 async function follow(stream) {
+  if (!streams.has(stream)) return; // closed or dropped
   if (stream.reading) { stream.again = true; return; }
   stream.reading = true;
   try {
@@ -278,6 +362,9 @@ async function follow(stream) {
       if (stream.cursor === null) { await sendSnapshot(stream); continue; }
       try {
         for (let page; !page || page.length === PAGE;) {
+          // The next page is read only once the reader has taken the last one (or is dropped).
+          if (stream.stalled) await stream.stalled;
+          if (!streams.has(stream)) return;
           page = await readChanges(stream.user, stream.cursor);
           for (const row of page) send(stream, 'change', row.data, row.cursor);
           if (page.length) stream.cursor = page[page.length - 1].cursor;
@@ -332,14 +419,31 @@ async function listen() {
   if (started) for (const stream of streams) follow(stream).catch(() => stream.res.end());
 }
 
+// Every open stream reads the feed on each of its tenant's changes, so their number is bounded:
+// per user (a few tabs) and for the whole server. Beyond them, 429 and 503: EventSource does not
+// retry after an error status, and the page says so.
+const MAX_STREAMS_PER_USER = Number(process.env.MAX_STREAMS_PER_USER || 5);
+const MAX_STREAMS = Number(process.env.MAX_STREAMS || 1000);
+
 const CURSOR = /^c[0-9]{1,18}$/;
 function openStream(req, res, user, url) {
+  let mine = 0;
+  for (const stream of streams) if (stream.user.id === user.id) mine += 1;
+  if (mine >= MAX_STREAMS_PER_USER) {
+    const message = `at most ${MAX_STREAMS_PER_USER} open event streams per user: close a tab`;
+    return sendJson(res, 429, { error: { code: 'too_many_streams', message } });
+  }
+  if (streams.size >= MAX_STREAMS) {
+    res.setHeader('Retry-After', '30');
+    const message = 'the server has too many open event streams: try again later';
+    return sendJson(res, 503, { error: { code: 'too_many_streams', message } });
+  }
   res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
   res.write('retry: 1000\n\n'); // the browser reconnects after 1 s, then catches up
-  const stream = { user, res, cursor: null, reading: false, again: false };
+  const stream = { user, res, cursor: null, reading: false, again: false, stalled: null };
   streams.add(stream); // first subscribe, then read: nothing falls between the two
-  const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), 15000);
-  req.on('close', () => { clearInterval(heartbeat); streams.delete(stream); });
+  const heartbeat = setInterval(() => writeStream(stream, ': heartbeat\n\n'), 15000);
+  res.on('close', () => { clearInterval(heartbeat); streams.delete(stream); });
   // EventSource sends Last-Event-ID itself when it reconnects; a page that opens a new
   // EventSource passes its last id as ?last_event_id= instead. Customers always start from a
   // snapshot: the feed has drafts, and they may not read it.
@@ -359,7 +463,7 @@ const STATIC = { '/': 'index.html', '/app.js': 'app.js', '/exact-json.js': 'exac
 
 async function handle(req, res) {
   const url = new URL(req.url, 'http://localhost');
-  if (req.method === 'GET' && STATIC[url.pathname]) {
+  if (req.method === 'GET' && has(STATIC, url.pathname)) {
     const file = STATIC[url.pathname];
     res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)], 'Cache-Control': 'no-store' });
     return fs.createReadStream(path.join(PUBLIC, file)).pipe(res);
@@ -373,7 +477,9 @@ async function handle(req, res) {
   if (req.method === 'GET' && url.pathname === '/events') return openStream(req, res, user, url);
   if (req.method === 'GET' && url.pathname === '/api/me') {
     // Names of the tenant's users, so the page can say "Alice is editing" for a lease holder.
-    const names = Object.fromEntries(Object.values(USERS).filter((u) => u.tenant === user.tenant).map((u) => [u.actor, u.name]));
+    // Editors only: customers see no lease, and the editors' names and emails are none of theirs.
+    const names = user.role !== 'editor' ? {} : Object.fromEntries(Object.values(USERS)
+      .filter((u) => u.tenant === user.tenant).map((u) => [u.actor, u.name]));
     return sendJson(res, 200, { id: user.id, name: user.name, tenant: user.tenant, actor: user.actor, role: user.role, names });
   }
   if (req.method === 'GET' && url.pathname === '/api/sections') {
@@ -383,11 +489,19 @@ async function handle(req, res) {
     return sendJson(res, 200, null, sectionsJson(rows));
   }
   const action = req.method === 'POST' && url.pathname.startsWith('/api/') && url.pathname.slice(5);
-  if (action && (WRITES[action] || LEASES[action])) {
+  if (action && (has(WRITES, action) || has(LEASES, action))) {
     if (user.role !== 'editor') return sendJson(res, 403, { error: { code: 'forbidden', message: 'customers cannot edit' } });
+    // Only JSON: a form from another site can send text/plain or form data, not application/json.
+    const type = String(req.headers['content-type'] || '').split(';')[0].trim().toLowerCase();
+    if (type !== 'application/json') {
+      const message = 'the body must be sent as Content-Type: application/json';
+      return sendJson(res, 415, { error: { code: 'unsupported_media_type', message } });
+    }
     let body;
     try { body = JSON.parse(await readBody(req)); } catch (e) {
-      return sendJson(res, e.status || 400, { error: { code: 'invalid', message: e.status ? e.message : 'body is not JSON' } });
+      if (e.status !== 413) return sendJson(res, 400, { error: { code: 'invalid', message: 'body is not JSON' } });
+      res.setHeader('Connection', 'close'); // the rest of the body is read and dropped meanwhile
+      return sendJson(res, 413, { error: { code: 'too_large', message: e.message } });
     }
     const problem = validate(action, body);
     if (problem) return sendJson(res, 400, { error: { code: 'invalid', message: problem } });

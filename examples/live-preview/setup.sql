@@ -24,6 +24,18 @@ GRANT draft_mode_viewer TO live_preview_customer;
 GRANT live_preview_editor, live_preview_customer TO live_preview_server;
 GRANT USAGE ON SCHEMA draft_mode TO live_preview_server;
 
+-- The server's writes must notify: its event streams read the change feed when LISTEN
+-- draft_mode rings. draft_mode 0.5.0 sends no notifications by default (any role that can connect
+-- may LISTEN, and the notifications name every tenant's sections), so they are turned on for this
+-- role only. Roles that nobody listens for keep them off.
+ALTER ROLE live_preview_server SET draft_mode.notify = on;
+
+-- The largest document the server's role may make or read (draft_mode's memory for it; the demo's
+-- sections are a few kB). Without it, one editor's patch of a few `copy` operations can double a
+-- section again and again up to the 64MB default, and every page and stream gets a copy.
+-- Superuser-only (the server's role cannot raise it); a write past it fails with 54000.
+ALTER ROLE live_preview_server SET draft_mode.max_document_size = '1MB';
+
 -- The demo storefront of tenant "acme" (and one section of "globex", to show isolation). Prices
 -- are jsonb numerics with their exact text: 19.90 stays 19.90.
 DO $$

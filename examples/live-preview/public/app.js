@@ -27,7 +27,7 @@ function h(tag, attrs = {}, ...children) {
   for (const child of children.flat()) if (child != null && child !== false) el.append(child instanceof Node ? child : String(child));
   return el;
 }
-const nameOf = (actor) => (state.me && state.me.names[actor]) || actor;
+const nameOf = (actor) => (state.me && Object.prototype.hasOwnProperty.call(state.me.names, actor) && state.me.names[actor]) || actor;
 
 // ---------------------------------------------------------------------------------------------
 // Server calls. A write carries the version it was made against and an idempotency key; a
@@ -67,7 +67,7 @@ async function write(name, action, extra = {}) {
   if (code === 'DM201') { // someone else holds the lease
     s.lease = { held: true, holder: detail.holder, expires_at: detail.expires_at };
     s.leaseToken = null;
-  } else if (code === 'DM202') { // our lease expired or was taken over
+  } else if (code === 'DM202' || code === 'lease_not_held') { // our lease expired or was taken over
     s.leaseToken = null;
     s.note = detail.holder ? `${nameOf(detail.holder)} took over this section.` : 'Your edit lock has ended.';
   } else if (code === 'PT409' && action !== 'patch') {
@@ -256,7 +256,9 @@ function connect() {
   events.addEventListener('lease', (e) => onLease(JSON.parse(e.data)));
   events.addEventListener('published', (e) => refreshSection(JSON.parse(e.data).section));
   events.onopen = () => setStatus(true);
-  events.onerror = () => setStatus(false); // EventSource reconnects by itself, then catches up
+  // EventSource reconnects by itself after a network error, then catches up; after an error
+  // status (429: too many tabs open, 503: a full server) it gives up, and so does the page.
+  events.onerror = () => setStatus(false, events.readyState === EventSource.CLOSED ? 'disconnected: too many tabs open? Reload to retry' : null);
 }
 // For tests: drop the stream and reconnect later, as after a network outage.
 window.livePreview = {
@@ -265,9 +267,9 @@ window.livePreview = {
   feed: () => ({ ...feed }),
 };
 
-function setStatus(live) {
+function setStatus(live, text = null) {
   const el = document.getElementById('status');
-  el.textContent = live ? 'live' : 'reconnecting…';
+  el.textContent = text || (live ? 'live' : 'reconnecting…');
   el.classList.toggle('live', live);
 }
 
@@ -408,10 +410,13 @@ function storefront(pick, compare) {
     if (value === undefined) return null;
     const against = compare && state.sections.has(name) ? get(compare(state.sections.get(name)), pointer) : undefined;
     const changed = compare && !equal(value, against);
-    return h(tag, { ...attrs, 'data-field': `${name}${pointer}`, class: [attrs.class, changed && 'changed'].filter(Boolean).join(' ') || null }, format(value));
+    // A field an editor turned into an object or a list shows as its JSON text.
+    const shown = value !== null && typeof value === 'object' && !(value instanceof ExactNumber) ? stringify(value) : format(value);
+    return h(tag, { ...attrs, 'data-field': `${name}${pointer}`, class: [attrs.class, changed && 'changed'].filter(Boolean).join(' ') || null }, shown);
   };
   const money = (n) => `$${n}`; // exact text: 19.90 shows as $19.90
-  const products = get(content('home/products'), '/items') || [];
+  const items = get(content('home/products'), '/items');
+  const products = Array.isArray(items) ? items : [];
   const known = new Set(['home/announcement', 'home/hero', 'home/products']);
   return h('div', { class: 'store' },
     text('div', 'home/announcement', '/text', { class: 'announcement' }),

@@ -1,6 +1,6 @@
 // Exact JSON for the page: numbers are kept as their text (an ExactNumber), never as a double,
 // so 19.90 stays 19.90 and 12345678901234567890123 keeps every digit. JSON.parse would round
-// both. Also applies RFC 6902 patches to such values (what a NOTIFY payload carries).
+// both. Also applies RFC 6902 patches to such values (what a change event carries).
 'use strict';
 (function (global) {
   class ExactNumber {
@@ -12,6 +12,22 @@
   }
   ExactNumber.SYNTAX = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$/;
 
+  // JSON objects are built without a prototype and their members set as own properties, so a
+  // key such as "__proto__" or "constructor" in content (any editor can add one) is content like
+  // any other: never a way to reach or change Object.prototype in a co-editor's page.
+  const hasOwn = (object, key) => Object.prototype.hasOwnProperty.call(object, key);
+  const setMember = (object, key, value) =>
+    Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
+  const isObject = (node) => node !== null && typeof node === 'object' && !Array.isArray(node) && !(node instanceof ExactNumber);
+  const INDEX = /^(0|[1-9][0-9]*)$/;
+
+  // The member `token` of an array or object, or undefined: own members only (never an inherited
+  // one, nor an array's "length").
+  function member(node, token) {
+    if (Array.isArray(node)) return INDEX.test(token) && Number(token) < node.length ? node[Number(token)] : undefined;
+    return isObject(node) && hasOwn(node, token) ? node[token] : undefined;
+  }
+
   // A small recursive-descent parser; strings are decoded by JSON.parse (exact for strings).
   function parse(text) {
     let i = 0;
@@ -22,7 +38,7 @@
       const c = text[i];
       if (c === '{') {
         i++;
-        const object = {};
+        const object = Object.create(null);
         space();
         if (text[i] === '}') { i++; return object; }
         for (;;) {
@@ -31,7 +47,7 @@
           const key = string();
           space();
           if (text[i++] !== ':') fail();
-          object[key] = value();
+          setMember(object, key, value());
           space();
           if (text[i] === ',') { i++; continue; }
           if (text[i++] === '}') return object;
@@ -101,14 +117,15 @@
   const clone = (value) => parse(stringify(value));
   const tokens = (pointer) => pointer === '' ? [] : pointer.slice(1).split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
 
-  function get(doc, pointer) {
-    let node = doc;
-    for (const token of tokens(pointer)) {
-      if (node === null || typeof node !== 'object' || node instanceof ExactNumber || !(token in node)) return undefined;
-      node = node[token];
+  // The value at a JSON Pointer (or its list of tokens), or undefined.
+  function walk(node, path) {
+    for (const token of path) {
+      node = member(node, token);
+      if (node === undefined) return undefined;
     }
     return node;
   }
+  const get = (doc, pointer) => walk(doc, tokens(pointer));
 
   // RFC 6902 on exact values. The patches come from Postgres, which already applied them to the
   // same content, so this is only the page's copy catching up; any failure makes the page re-read.
@@ -117,25 +134,25 @@
     const locate = (pointer) => {
       const t = tokens(pointer);
       const key = t.pop();
-      let parent = root;
-      for (const token of t) parent = parent[token];
-      if (parent === null || typeof parent !== 'object') throw new Error(`no parent for ${pointer}`);
+      const parent = walk(root, t);
+      if (!Array.isArray(parent) && !isObject(parent)) throw new Error(`no parent for ${pointer}`);
       return [parent, key];
     };
     const put = (pointer, value, insert) => {
       if (pointer === '') { root = value; return; }
       const [parent, key] = locate(pointer);
       if (Array.isArray(parent)) {
-        const index = key === '-' ? parent.length : Number(key);
+        const index = key === '-' ? parent.length : INDEX.test(key) ? Number(key) : NaN;
+        if (!(index <= parent.length - (insert ? 0 : 1))) throw new Error(`bad index in ${pointer}`);
         parent.splice(index, insert ? 0 : 1, value);
       } else {
-        parent[key] = value;
+        setMember(parent, key, value);
       }
     };
     const take = (pointer) => {
       const [parent, key] = locate(pointer);
+      if (member(parent, key) === undefined) throw new Error(`nothing at ${pointer}`);
       if (Array.isArray(parent)) return parent.splice(Number(key), 1)[0];
-      if (!(key in parent)) throw new Error(`nothing at ${pointer}`);
       const value = parent[key];
       delete parent[key];
       return value;

@@ -5,14 +5,18 @@
 // The database must have draft_mode and setup.sql loaded, fresh (test/tap/live_preview.t does
 // that). Starts server.js on a free port, then drives three browsers, each a WebDriver session
 // with a profile of its own (test/webdriver.js, through chromedriver): Alice and Bob (editors of
-// tenant acme) and Carol (a customer). LIVE_PREVIEW_SCREENSHOTS=DIR saves the screenshots used in
-// the README there; CHROMIUM overrides /usr/bin/chromium, CHROMEDRIVER /usr/bin/chromedriver.
+// tenant acme) and Carol (a customer); the checks of the server's limits and refusals also send
+// plain HTTP requests from here and read the server's stderr. The server runs with MAX_STREAMS=10,
+// so the test reaches the limit on open streams. LIVE_PREVIEW_SCREENSHOTS=DIR saves the
+// screenshots used in the README there; CHROMIUM overrides /usr/bin/chromium, CHROMEDRIVER
+// /usr/bin/chromedriver.
 // Needs pg (node-postgres): Debian's node-pg (NODE_PATH=/usr/share/nodejs) or `npm ci`'s.
 'use strict';
 const { spawn } = require('child_process');
 const path = require('path');
 const { startChromedriver } = require('./webdriver');
 const http = require('http');
+const net = require('net');
 const { Client } = require('pg');
 
 const SHOTS = process.env.LIVE_PREVIEW_SCREENSHOTS || null;
@@ -112,11 +116,38 @@ function readEvents(url, headers, n) {
   });
 }
 
+// One HTTP request to the server from this process (not a page): full control over headers and
+// body. Resolves to { status, headers, text }.
+function request(base, method, url, { user = null, headers = {}, body = null } = {}) {
+  return new Promise((resolve, reject) => {
+    const all = { ...(user ? { 'X-Demo-User': user } : {}), ...headers };
+    const req = http.request(`${base}${url}`, { method, headers: all }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk) => { text += chunk; });
+      response.on('end', () => resolve({ status: response.statusCode, headers: response.headers, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+const postJson = (base, url, user, value) =>
+  request(base, 'POST', url, { user, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(value) });
+
+// What the server wrote to stderr, for checks on what it logs (also passed on to ours).
+let serverLog = '';
+const logged = (pattern, what, timeout) => until(() => pattern.test(serverLog), (found) => found === true, what, timeout);
+
 function startServer() {
   return new Promise((resolve, reject) => {
     const server = spawn(process.execPath, [path.join(__dirname, '..', 'server.js')], {
-      env: { ...process.env, PORT: '0', PGUSER: 'live_preview_server' },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      // At most 10 event streams in all (the default is 1000), so the test reaches the limit.
+      env: { ...process.env, PORT: '0', PGUSER: 'live_preview_server', MAX_STREAMS: '10' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    server.stderr.on('data', (chunk) => {
+      serverLog += chunk;
+      process.stderr.write(chunk);
     });
     server.stdout.on('data', (chunk) => {
       const match = /http:\/\/([\d.]+:\d+)\//.exec(String(chunk));
@@ -212,6 +243,30 @@ async function main() {
         return { status: response.status, body: await response.json() };
       });
       if (attempt.status !== 423 || attempt.body.error.code !== 'DM201') throw new Error(JSON.stringify(attempt));
+    });
+
+    await check("B cannot write with, renew or release A's lease token: 423, and A keeps the lease", async () => {
+      // Tokens are sequential numbers: B can guess A's. Here B is simply given it.
+      const token = await alice.evaluate(() => state.sections.get('home/hero').leaseToken);
+      if (!token) throw new Error('A holds no token');
+      const { rows } = await sql("SELECT version FROM draft_mode.sections WHERE tenant = 'acme' AND section = 'home/hero'");
+      for (const [action, extra] of [
+        ['patch', { expected_version: String(rows[0].version), patch: '[{"op":"replace","path":"/title","value":"Bob was here"}]' }],
+        ['publish', { expected_version: String(rows[0].version) }],
+        ['renew', {}],
+        ['release', {}],
+      ]) {
+        const result = await postJson(base, `/api/${action}`, 'bob', { section: 'home/hero', lease_token: token, ...extra });
+        const { error } = JSON.parse(result.text);
+        if (result.status !== 423 || error.code !== 'lease_not_held' || error.detail.holder !== 'alice@acme.example') {
+          throw new Error(`${action}: ${result.status} ${result.text}`);
+        }
+      }
+      const after = await sql(`SELECT s.version, l.held, l.holder FROM draft_mode.sections s, draft_mode.lease_status('acme', 'home/hero') l
+                                WHERE s.tenant = 'acme' AND s.section = 'home/hero'`);
+      const { version, held, holder } = after.rows[0];
+      if (version !== rows[0].version || !held || holder !== 'alice@acme.example') throw new Error(JSON.stringify(after.rows[0]));
+      await visible(alice, `${card('home/hero')} [data-testid=lease-mine]`);
     });
     await shot(bob, 'lease.png', editorAndDraft);
 
@@ -318,7 +373,7 @@ async function main() {
 
     await check('the browser cannot pick a tenant, and inputs are validated', async () => {
       const call = (user, method, url, body) => alice.evaluate(async ([u, m, p, b]) => {
-        const response = await fetch(p, { method: m, headers: u ? { 'X-Demo-User': u } : {}, body: b });
+        const response = await fetch(p, { method: m, headers: { ...(u ? { 'X-Demo-User': u } : {}), 'Content-Type': 'application/json' }, body: b });
         return { status: response.status, text: await response.text() };
       }, [user, method, url, body]);
       const anonymous = await call(null, 'GET', '/api/sections');
@@ -332,6 +387,13 @@ async function main() {
       await textIs(alice, draft('home/hero', '/title'), 'Summer sale, 20% off'); // acme untouched
       for (const [body, status] of [
         [{ section: 'home/hero', expected_version: 'x', patch: '[]' }, 400],
+        // Only a string of digits or a JSON integer: String(["2"]) would be "2".
+        [{ section: 'home/hero', expected_version: ['2'], patch: '[{"op":"add","path":"/a","value":1}]' }, 400],
+        [{ section: 'home/hero', expected_version: { 2: 2 }, patch: '[{"op":"add","path":"/a","value":1}]' }, 400],
+        [{ section: 'home/hero', expected_version: 2.5, patch: '[{"op":"add","path":"/a","value":1}]' }, 400],
+        [{ section: 'home/hero', expected_version: '2', lease_token: [1], patch: '[{"op":"add","path":"/a","value":1}]' }, 400],
+        [{ section: 'home/hero', expected_version: '2', patch: '[{"op":"copy","from":["/title"],"path":"/a"}]' }, 400],
+        [{ section: 'home/hero', expected_version: 2, patch: '[{"op":"add","path":"/a","value":1}]' }, 423], // a number is fine
         [{ section: 'home/hero', expected_version: '9', patch: '{"op":"add"}' }, 400],
         [{ section: '../etc', expected_version: '9', patch: '[{"op":"add","path":"/a","value":1}]' }, 400],
         [{ section: 'home/hero', expected_version: '9', patch: '[{"op":"replace","path":"/nope","value":1}]' }, 423],
@@ -341,6 +403,171 @@ async function main() {
       }
       const customer = await call('carol', 'POST', '/api/undo', JSON.stringify({ section: 'home/hero', expected_version: '1' }));
       if (customer.status !== 403) throw new Error(`customer write: ${customer.status}`);
+    });
+
+    await check('a patch that would grow a section past 1MB gets 413 (54000) and changes nothing', async () => {
+      // Each copy of the whole document into itself doubles it: 16 of them make about 8 MB, under
+      // draft_mode's default limit (64MB) and over the one setup.sql sets for the server (1MB).
+      const { rows } = await sql("SELECT version FROM draft_mode.sections WHERE tenant = 'acme' AND section = 'home/announcement'");
+      const patch = JSON.stringify(Array.from({ length: 16 }, (_, i) => ({ op: 'copy', from: '', path: `/copy${i}` })));
+      const result = await postJson(base, '/api/patch', 'alice', { section: 'home/announcement', expected_version: String(rows[0].version), patch });
+      const { error } = JSON.parse(result.text);
+      if (result.status !== 413 || error.code !== '54000' || !/document size limit of 1048576 bytes/.test(error.message)) throw new Error(`${result.status} ${result.text}`);
+      const after = await sql("SELECT version FROM draft_mode.sections WHERE tenant = 'acme' AND section = 'home/announcement'");
+      if (after.rows[0].version !== rows[0].version) throw new Error('the section changed');
+    });
+
+    await check('an event stream that is not read is dropped, not buffered without end', async () => {
+      // A client that opens dave's stream and stops reading, then 40 changes of 500 kB each
+      // (20 MB of events). The server drops the stream past 1 MB waiting in it (it says so); the
+      // client, once it reads again, finds the connection closed, well before 20 MB.
+      await sql(`SELECT set_config('draft_mode.tenant', 'globex', false), set_config('draft_mode.actor', 'test', false),
+                        draft_mode.create_section('globex', 'flood', '{"text": ""}')`);
+      const socket = net.connect(Number(new URL(base).port), '127.0.0.1');
+      let received = 0;
+      const ended = new Promise((resolve) => socket.on('close', resolve));
+      socket.on('error', () => {}); // a reset is an end too
+      socket.on('data', (chunk) => { received += chunk.length; });
+      socket.write('GET /events?user=dave HTTP/1.1\r\nHost: localhost\r\n\r\n');
+      await until(() => received, (n) => n > 0, 'the stream opened');
+      await sleep(200); // the snapshot
+      socket.pause();
+      const client = new Client();
+      await client.connect();
+      try {
+        await client.query(`SET draft_mode.notify = on;
+          SELECT set_config('draft_mode.tenant', 'globex', false), set_config('draft_mode.actor', 'test', false);
+          DO $$ BEGIN
+            FOR i IN 1..40 LOOP
+              PERFORM draft_mode.patch_draft('globex', 'flood',
+                jsonb_build_array(jsonb_build_object('op', 'replace', 'path', '/text', 'value', repeat('x', 500000) || i)), i);
+            END LOOP;
+          END $$`);
+      } finally { await client.end(); }
+      await logged(/dropping the event stream of dave: more than \d+ bytes unread/, 'the server drops the stream', 10000);
+      socket.resume();
+      await Promise.race([ended, sleep(5000).then(() => { throw new Error(`still open after ${received} bytes`); })]);
+      if (received > 10000000) throw new Error(`received ${received} bytes`);
+    });
+
+    await check('idle database connections terminated: the server logs it and keeps answering', async () => {
+      // A few requests at once leave a few idle connections in the pool.
+      await Promise.all([1, 2, 3].map(() => request(base, 'GET', '/api/sections', { user: 'alice' })));
+      const { rows } = await sql(
+        `SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity
+          WHERE datname = current_database() AND usename = 'live_preview_server' AND state = 'idle'
+            AND query NOT LIKE 'LISTEN %'`);
+      if (rows.length === 0 || !rows.every((row) => row.done)) throw new Error(`terminated ${JSON.stringify(rows)}`);
+      await logged(/idle database connection lost/, 'the server logs the lost connection');
+      for (const user of ['alice', 'bob']) {
+        const after = await request(base, 'GET', '/api/sections', { user });
+        if (after.status !== 200) throw new Error(`${user}: ${after.status} ${after.text}`);
+      }
+      if (server.exitCode !== null || server.signalCode !== null) throw new Error('the server exited');
+      await edit(alice, 'home/announcement', '/text', 'Still here');
+      await textIs(bob, draft('home/announcement', '/text'), 'Still here');
+    });
+
+    await check('a "__proto__" key added by one editor is content in the other\'s page, not its prototype', async () => {
+      // Two patches: /__proto__ as an object, then a member in it. A page that set members with
+      // object[key] = value would make the first the object's prototype and, at the second, write
+      // to Object.prototype itself.
+      const section = 'home/announcement';
+      const patch = async (ops) => {
+        const { rows } = await sql("SELECT version FROM draft_mode.sections WHERE tenant = 'acme' AND section = $1", [section]);
+        const result = await postJson(base, '/api/patch', 'alice', { section, expected_version: String(rows[0].version), patch: JSON.stringify(ops) });
+        if (result.status !== 200) throw new Error(`${JSON.stringify(ops)}: ${result.status} ${result.text}`);
+      };
+      await patch([{ op: 'add', path: '/__proto__', value: {} }]);
+      await patch([{ op: 'add', path: '/__proto__/polluted', value: 'yes' }]);
+      for (const page of [bob, alice]) {
+        await until(() => page.inputValue(field(section, '/__proto__/polluted')), (v) => v === 'yes', 'the key shows as a field');
+        const clean = await page.evaluate(() => ({}).polluted === undefined && !('polluted' in Object.prototype));
+        if (!clean) throw new Error('Object.prototype was changed');
+      }
+      // The same from a snapshot or a re-read (the parser), and through get().
+      const parsed = await bob.evaluate(() => {
+        const doc = window.ExactJSON.parse('{"__proto__": {"polluted": "yes"}, "text": "x"}');
+        return { text: window.ExactJSON.stringify(doc), clean: ({}).polluted === undefined,
+          constructor: window.ExactJSON.get(doc, '/constructor') === undefined };
+      });
+      if (parsed.text !== '{"__proto__":{"polluted":"yes"},"text":"x"}' || !parsed.clean || !parsed.constructor) throw new Error(JSON.stringify(parsed));
+      await patch([{ op: 'remove', path: '/__proto__' }]);
+      await hidden(bob, field(section, '/__proto__/polluted'));
+    });
+
+    await check('event streams: at most 5 per user (429), and at most MAX_STREAMS in all (503)', async () => {
+      // Open streams, kept open until the end; the three pages have one each.
+      const open = [];
+      const openEvents = (user) => new Promise((resolve, reject) => {
+        const req = http.get(`${base}/events?user=${user}`, (response) => {
+          if (response.statusCode === 200) open.push(req); else response.resume();
+          resolve(response.statusCode);
+        });
+        req.on('error', reject);
+      });
+      try {
+        const dave = [];
+        for (let i = 0; i < 6; i++) dave.push(await openEvents('dave'));
+        if (dave.join() !== '200,200,200,200,200,429') throw new Error(`dave: ${dave}`);
+        open.shift().destroy(); // one closes: dave may open one again
+        await until(() => openEvents('dave'), (status) => status === 200, 'a stream after one closed');
+        // 3 pages + 5 of dave's: two more for alice (3 with her page), then the server is full.
+        const alice = [];
+        for (let i = 0; i < 3; i++) alice.push(await openEvents('alice'));
+        if (alice.join() !== '200,200,503') throw new Error(`alice: ${alice}`);
+      } finally {
+        for (const req of open) req.destroy();
+      }
+    });
+
+    await check('API calls take the user from X-Demo-User only, and writes only JSON (415)', async () => {
+      const body = JSON.stringify({ section: 'home/hero', expected_version: '1', patch: '[{"op":"replace","path":"/title","value":"csrf"}]' });
+      const json = { 'Content-Type': 'application/json' };
+      for (const [what, result, status] of [
+        ['a write with ?user= and no header', await request(base, 'POST', '/api/patch?user=alice', { headers: json, body }), 401],
+        ['a read with ?user= and no header', await request(base, 'GET', '/api/sections?user=alice'), 401],
+        ['a write as text/plain (what a form or a plain fetch can send)', await request(base, 'POST', '/api/patch', { user: 'alice', headers: { 'Content-Type': 'text/plain' }, body }), 415],
+        ['a write as form data', await request(base, 'POST', '/api/patch', { user: 'alice', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body }), 415],
+        ['a write with no Content-Type', await request(base, 'POST', '/api/patch', { user: 'alice', body }), 415],
+      ]) {
+        if (result.status !== status) throw new Error(`${what}: ${result.status} ${result.text}`);
+      }
+      const stream = await readEvents(`${base}/events?user=alice`, {}, 1); // EventSource cannot set headers
+      if (stream[0].event !== 'snapshot') throw new Error(JSON.stringify(stream));
+    });
+
+    await check('POST /api/NAME for a name on Object.prototype is 404, not a 500', async () => {
+      for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+        const result = await postJson(base, `/api/${name}`, 'alice', { section: 'home/hero', expected_version: '1' });
+        if (result.status !== 404) throw new Error(`${name}: ${result.status} ${result.text}`);
+      }
+      if (/internal error/.test(serverLog)) throw new Error(`the server logged an internal error:\n${serverLog}`);
+    });
+
+    await check('a body over 64 KB gets a 413 answer, not a reset', async () => {
+      const patch = JSON.stringify([{ op: 'replace', path: '/text', value: 'x'.repeat(1000000) }]);
+      const body = JSON.stringify({ section: 'home/announcement', expected_version: '1', patch });
+      const result = await request(base, 'POST', '/api/patch', { user: 'alice', headers: { 'Content-Type': 'application/json' }, body });
+      if (result.status !== 413 || JSON.parse(result.text).error.code !== 'too_large') throw new Error(`${result.status} ${result.text}`);
+      const fromPage = await alice.evaluate(async () => {
+        const response = await fetch('/api/patch', {
+          method: 'POST', headers: { 'X-Demo-User': 'alice', 'Content-Type': 'application/json' },
+          body: JSON.stringify({ section: 'home/announcement', expected_version: '1', patch: 'x'.repeat(200000) }),
+        });
+        return { status: response.status, body: await response.json() };
+      });
+      if (fromPage.status !== 413 || fromPage.body.error.code !== 'too_large') throw new Error(JSON.stringify(fromPage));
+    });
+
+    await check("/api/me gives editors their co-editors' names, and customers none", async () => {
+      const alice = JSON.parse((await request(base, 'GET', '/api/me', { user: 'alice' })).text);
+      if (alice.names['bob@acme.example'] !== 'Bob') throw new Error(JSON.stringify(alice));
+      const carol = await request(base, 'GET', '/api/me', { user: 'carol' });
+      const me = JSON.parse(carol.text);
+      if (carol.status !== 200 || me.role !== 'customer' || Object.keys(me.names).length !== 0 || /@/.test(carol.text)) {
+        throw new Error(carol.text);
+      }
     });
   } finally {
     await driver.close();
