@@ -56,7 +56,7 @@ function percentile(sorted, p) {
 function startServer() {
   return new Promise((resolve, reject) => {
     const server = spawn(process.execPath, [path.join(example, 'server.js')], {
-      env: { ...process.env, PORT: '0', PGUSER: 'live_preview_server' },
+      env: { ...process.env, PORT: '0', PGUSER: 'live_preview_server', MAX_STREAMS_PER_USER: '100' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     server.stdout.on('data', (chunk) => {

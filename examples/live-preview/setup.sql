@@ -25,9 +25,9 @@ GRANT live_preview_editor, live_preview_customer TO live_preview_server;
 GRANT USAGE ON SCHEMA draft_mode TO live_preview_server;
 
 -- The server's writes must notify: its event streams read the change feed when LISTEN
--- draft_mode rings. draft_mode 0.5.0 sends no notifications by default (any role that can connect
--- may LISTEN, and the notifications name every tenant's sections), so they are turned on for this
--- role only. Roles that nobody listens for keep them off.
+-- draft_mode rings. draft_mode.notify is on by default, but an administrator may turn it off for
+-- the database (any role that can connect may LISTEN, and the notifications name every tenant's
+-- sections); a role's setting wins over the database's.
 ALTER ROLE live_preview_server SET draft_mode.notify = on;
 
 -- The largest document the server's role may make or read (draft_mode's memory for it; the demo's
