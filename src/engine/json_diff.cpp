@@ -84,10 +84,7 @@ constexpr std::size_t kMaxBucketCandidates = 8;
 // Builds patch operations while the two documents are walked together.
 class Differ {
   public:
-    Differ(PatchBuilder patch, Context &context, Pointer base)
-        : patch_(patch), context_(context), path_(std::move(base))
-    {
-    }
+    Differ(PatchBuilder patch, Context &context) : patch_(patch), context_(context) {}
 
     // Appends to the patch what turns source into target at the current path.
     void diff_value(const Value &source, const Value &target);
@@ -589,11 +586,11 @@ void Differ::diff_array(const Array &source, const Array &target)
 
 } // namespace
 
-Value diff(const Value &source, const Value &target, Context &context, std::string_view base)
+Value diff(const Value &source, const Value &target, Context &context)
 {
     Array ops;
     std::size_t bytes = 0;
-    Differ differ(PatchBuilder{ops, bytes}, context, Pointer::parse(base));
+    Differ differ(PatchBuilder{ops, bytes}, context);
     differ.diff_value(source, target);
     return Value::array(std::move(ops));
 }

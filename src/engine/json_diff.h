@@ -29,13 +29,7 @@ class DiffTooLarge : public EngineError {
 // The result depends on source and target only, never on the limits: a
 // patch over limits.max_operations operations or limits.max_document_bytes
 // bytes is refused (DiffTooLarge) as soon as the bound is passed.
-//
-// base: the pointer of source and target inside larger documents whose
-// other parts are identical (the boundary finds that location on jsonb's
-// binary form); every path of the patch starts with it. Syntax as
-// Pointer::parse.
-Value diff(const Value &source, const Value &target, Context &context,
-           std::string_view base = std::string_view());
+Value diff(const Value &source, const Value &target, Context &context);
 
 // The one-operation patch [{"op":"replace","path":"","value":target}], for
 // callers (the store's history) that fall back to it when diff refuses.

@@ -7,6 +7,7 @@
 #include "store/validator.h"
 
 extern "C" {
+#include "mb/pg_wchar.h"
 #include "utils/json.h"
 }
 
@@ -37,13 +38,16 @@ DRAFT_MODE_FUNCTION(draft_mode_setting, 1)
     char *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
     const char *value = GetConfigOptionByName(name, NULL, true);
     if (value == nullptr) {
+        // The name as given, cut to 100 bytes on a character boundary.
+        char *shown = pnstrdup(name, pg_mbcliplen(name, static_cast<int>(strlen(name)), 100));
         StringInfoData detail;
         initStringInfo(&detail);
-        appendStringInfoString(&detail, "{\"argument\":\"name\",\"reason\":\"unknown_setting\",\"name\":");
-        escape_json(&detail, pnstrdup(name, 100));
+        appendStringInfoString(&detail,
+                               "{\"argument\":\"name\",\"reason\":\"unknown_setting\",\"name\":");
+        escape_json(&detail, shown);
         appendStringInfoChar(&detail, '}');
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
-                        errmsg("unrecognized configuration parameter \"%s\"", pnstrdup(name, 100)),
+                        errmsg("unrecognized configuration parameter \"%s\"", shown),
                         errdetail_internal("%s", detail.data),
                         errhint("Name a setting, such as draft_mode.max_document_size (README: "
                                 "Settings).")));

@@ -86,19 +86,6 @@ TEST(Diff, IdenticalDocumentsGiveEmptyPatch)
               "[]");
 }
 
-// A base pointer (where the boundary found the only difference on jsonb's
-// binary form) prefixes every path, escapes kept.
-TEST(Diff, BasePathPrefixesEveryPath)
-{
-    Context context;
-    EXPECT_EQ(
-        to_json(diff(json(R"({"x":[1,2],"y":0})"), json(R"({"x":[1],"z":1})"), context, "/a~1b/0")),
-        R"([{"op":"remove","path":"/a~1b/0/x/1"},{"op":"remove","path":"/a~1b/0/y"},)"
-        R"({"op":"add","path":"/a~1b/0/z","value":1}])");
-    EXPECT_EQ(to_json(diff(json("1"), json("2"), context, "/~0")),
-              R"([{"op":"replace","path":"/~0","value":2}])");
-}
-
 TEST(Diff, OneFieldChangeIsOneOperation)
 {
     EXPECT_EQ(diff_text(R"({"a":1,"b":2,"c":3})", R"({"a":1,"b":5,"c":3})"),
