@@ -93,7 +93,7 @@ RESET draft_mode.max_depth;
 RESET draft_mode.max_document_size;
 RESET draft_mode.max_patch_operations;
 CREATE TEMP TABLE merge_cases ON COMMIT DROP AS
-SELECT n, doc, patch FROM pg_temp.random_merge_cases(0.2718, 3000);
+SELECT n, doc, patch FROM pg_temp.random_cases(0.2718, 3000, 'merge');
 CREATE TEMP TABLE merges ON COMMIT DROP AS
 SELECT n, doc, patch, pg_temp.outcome(false, doc, patch, 'merge') AS splice,
        pg_temp.outcome(true, doc, patch, 'merge') AS tree
@@ -131,7 +131,7 @@ SELECT cmp_ok((SELECT count(*) FROM tight_merges
 RESET draft_mode.max_depth;
 RESET draft_mode.max_document_size;
 CREATE TEMP TABLE diff_cases ON COMMIT DROP AS
-SELECT n, doc, patch FROM pg_temp.random_diff_cases(-0.5772, 2000);
+SELECT n, doc, patch FROM pg_temp.random_cases(-0.5772, 2000, 'diff');
 INSERT INTO diff_cases
 SELECT 10000 + row_number() OVER (), source, target
   FROM (VALUES

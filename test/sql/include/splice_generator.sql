@@ -217,19 +217,6 @@ BEGIN
 END
 $$;
 
--- count random cases from seed (setseed's range, -1 to 1): the same seed gives the same cases,
--- in order (nothing else in the session may call random() meanwhile).
-CREATE FUNCTION pg_temp.random_cases(seed float8, count int) RETURNS TABLE (n int, doc jsonb, patch jsonb)
-LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM setseed(seed);
-    FOR i IN 1 .. count LOOP
-        n := i;
-        SELECT c.doc, c.patch INTO doc, patch FROM pg_temp.random_case() AS c;
-        RETURN NEXT;
-    END LOOP;
-END
-$$;
 
 -- A random RFC 7396 merge patch against doc, nesting at most depth levels: members of doc
 -- deleted (null), replaced, or merged into; new members (objects among them may hold nulls,
@@ -300,19 +287,6 @@ BEGIN
 END
 $$;
 
--- count random merge cases from seed, as random_cases.
-CREATE FUNCTION pg_temp.random_merge_cases(seed float8, count int) RETURNS TABLE (n int, doc jsonb, patch jsonb)
-LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM setseed(seed);
-    FOR i IN 1 .. count LOOP
-        n := i;
-        SELECT c.doc, c.patch INTO doc, patch FROM pg_temp.random_merge_case() AS c;
-        RETURN NEXT;
-    END LOOP;
-END
-$$;
-
 -- One random diff case: a document (about one in 20 a scalar) and a target made from it by one
 -- to three random patches or merge patches (those that fail are skipped), so that the two differ
 -- in a few scattered places, or are equal; rarely an unrelated value.
@@ -338,14 +312,21 @@ BEGIN
 END
 $$;
 
--- count random diff cases from seed, as random_cases.
-CREATE FUNCTION pg_temp.random_diff_cases(seed float8, count int) RETURNS TABLE (n int, doc jsonb, patch jsonb)
+-- count random cases of operation ('patch', 'merge' or 'diff': random_case, random_merge_case,
+-- random_diff_case) from seed (setseed's range, -1 to 1): the same seed gives the same cases, in
+-- order (nothing else in the session may call random() meanwhile).
+CREATE FUNCTION pg_temp.random_cases(seed float8, count int, operation text DEFAULT 'patch')
+RETURNS TABLE (n int, doc jsonb, patch jsonb)
 LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM setseed(seed);
     FOR i IN 1 .. count LOOP
         n := i;
-        SELECT c.doc, c.patch INTO doc, patch FROM pg_temp.random_diff_case() AS c;
+        CASE operation
+        WHEN 'merge' THEN SELECT c.doc, c.patch INTO doc, patch FROM pg_temp.random_merge_case() AS c;
+        WHEN 'diff' THEN SELECT c.doc, c.patch INTO doc, patch FROM pg_temp.random_diff_case() AS c;
+        ELSE SELECT c.doc, c.patch INTO doc, patch FROM pg_temp.random_case() AS c;
+        END CASE;
         RETURN NEXT;
     END LOOP;
 END
